@@ -1,0 +1,40 @@
+"""The one vocabulary of why a URL was not fetched, not stored or not followed.
+
+Each reason keyword is used alike in log lines, stats keys, audit rows and the
+demo's summary.
+"""
+
+from __future__ import annotations
+
+REASONS: dict[str, str] = {
+    "scope": "outside the crawl's scope (registered domain, host or scheme)",
+    "invalid": "not a crawlable http(s) URL",
+    "cap": "a crawl limit was reached (CRAWL_MAX_PAGES)",
+    "type": "a content type the crawl does not keep",
+}
+
+
+def escape(text: str) -> str:
+    """Make text safe for one log line: control characters (newlines included)
+    and other unprintable characters become visible escapes, so a hostile URL
+    or header cannot forge log lines."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    out = []
+    for c in text:
+        if c == "\\":
+            out.append("\\\\")
+        elif not c.isprintable():
+            code = ord(c)
+            out.append(f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def skip_message(reason: str, url: str, detail: str = "") -> str:
+    """The greppable log sentence for a skipped URL."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown reason {reason!r}")
+    line = f"Skipped ({reason}) {escape(url)}"
+    return f"{line}: {escape(detail)}" if detail else line

@@ -1,0 +1,239 @@
+"""URL decisions: canonical form, registered domain, crawl scope, seed lists.
+
+Pure functions over strings, no Scrapy: the spider, the scheduler's duplicate
+filter and the robots layer all see one canonical spelling of each URL, so one
+document is fetched once.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import tldextract
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_UNRESERVED = frozenset(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+)
+_PATH_CLEAN = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/]*\Z")
+_QUERY_CLEAN = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*\Z")
+_PATH_SAFE = frozenset(b"!$&'()*+,;=:@/") | _UNRESERVED
+_QUERY_SAFE = _PATH_SAFE | frozenset(b"?")
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+_HOST_NAME = re.compile(r"[a-z0-9_](?:[a-z0-9_\-.]*[a-z0-9_])?\Z")
+
+# The Public Suffix List snapshot bundled with tldextract: never fetched at run
+# time (no machine is assumed to have internet). Private suffixes count, so
+# alice.github.io and bob.github.io are different sites.
+_EXTRACT = tldextract.TLDExtract(
+    suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+)
+
+
+def _normalize_escapes(part: str, safe: frozenset[int]) -> str:
+    """Percent-encode what must be, decode escaped unreserved octets and
+    upper-case the rest, so equivalent spellings compare equal (RFC 3986 6.2.2)."""
+    raw = part.encode("utf-8", "surrogatepass")
+    out = bytearray()
+    i, n = 0, len(raw)
+    while i < n:
+        c = raw[i]
+        if c == 0x25:  # '%'
+            if i + 2 < n and raw[i + 1] in _HEX and raw[i + 2] in _HEX:
+                value = int(raw[i + 1 : i + 3], 16)
+                if value in _UNRESERVED:
+                    out.append(value)
+                else:
+                    out += b"%" + raw[i + 1 : i + 3].upper()
+                i += 3
+                continue
+            out += b"%25"
+        elif c in safe:
+            out.append(c)
+        else:
+            out += b"%%%02X" % c
+        i += 1
+    return out.decode("ascii")
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 5.2.4, keeping a trailing slash."""
+    out: list[str] = []
+    segments = path.split("/")
+    for i, seg in enumerate(segments):
+        last = i == len(segments) - 1
+        if seg == ".":
+            if last:
+                out.append("")
+        elif seg == "..":
+            if len(out) > 1:
+                out.pop()
+            if last:
+                out.append("")
+        else:
+            out.append(seg)
+    result = "/".join(out)
+    return result if result.startswith("/") else "/" + result
+
+
+@lru_cache(maxsize=65536)
+def canonical_host(host: str) -> str | None:
+    """Lower-case, IDNA-encoded host name, or None if it is not a valid host."""
+    if not host:
+        return None
+    host = host.lower().rstrip(".")
+    if host.startswith("["):
+        try:
+            return f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]"
+        except ValueError:
+            return None
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    if len(host) > 253 or not _HOST_NAME.match(host) or ".." in host:
+        return None
+    return host
+
+
+def canonical_url(url: str) -> str | None:
+    """The canonical spelling of an http(s) URL, or None if it cannot be crawled.
+
+    Scheme and host are lower-cased, the default port and the fragment dropped,
+    dot segments resolved and percent-escapes normalized. Query parameters keep
+    their order (see `dedupe_key`). URLs with user information are refused:
+    the crawler never sends credentials.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or parts.username is not None:
+        return None
+    hostname = parts.hostname
+    if hostname is None:
+        return None
+    host = canonical_host(f"[{hostname}]" if ":" in hostname else hostname)
+    if host is None:
+        return None
+    netloc = host if port is None or port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
+    if port == 0:
+        return None
+    path = parts.path or "/"
+    if not _PATH_CLEAN.match(path):
+        path = _normalize_escapes(path, _PATH_SAFE)
+    if "/." in path or not path.startswith("/"):
+        path = _remove_dot_segments(path)
+    query = parts.query
+    if query and not _QUERY_CLEAN.match(query):
+        query = _normalize_escapes(query, _QUERY_SAFE)
+    return f"{scheme}://{netloc}{path}?{query}" if query else f"{scheme}://{netloc}{path}"
+
+
+def dedupe_key(url: str) -> str:
+    """Key under which two canonical URLs count as one document: the same URL
+    with its query parameters in sorted order."""
+    head, sep, query = url.partition("?")
+    if not sep or "&" not in query:
+        return url
+    return head + "?" + "&".join(sorted(query.split("&")))
+
+
+def url_host(url: str) -> str:
+    """Host name of a canonical URL (no port, no brackets removed)."""
+    netloc = url.split("/", 3)[2]
+    if netloc.startswith("["):
+        return netloc[: netloc.index("]") + 1]
+    return netloc.rsplit(":", 1)[0] if ":" in netloc else netloc
+
+
+@lru_cache(maxsize=65536)
+def registered_domain(host: str) -> str:
+    """The registrable domain of a host (eTLD+1 per the Public Suffix List).
+
+    Hosts without a known public suffix (IP addresses, `localhost`, intranet
+    names) are their own registered domain.
+    """
+    if host.startswith("[") or host.replace(".", "").isdigit():
+        return host
+    result = _EXTRACT(host)
+    if result.suffix and result.domain:
+        return f"{result.domain}.{result.suffix}"
+    return host
+
+
+SCOPES = ("domain", "host", "any")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which links a crawl follows: those on a seed's registered domain
+    (`domain`), on a seed's host (`host`), or every http(s) link (`any`)."""
+
+    kind: str
+    hosts: frozenset[str]
+    domains: frozenset[str]
+
+    @classmethod
+    def from_seeds(cls, kind: str, seeds: Iterable[str]) -> Scope:
+        if kind not in SCOPES:
+            raise ValueError(f"unknown scope {kind!r}: use one of {', '.join(SCOPES)}")
+        hosts = frozenset(url_host(u) for u in seeds)
+        return cls(kind, hosts, frozenset(registered_domain(h) for h in hosts))
+
+    def allows(self, host: str) -> bool:
+        if self.kind == "domain":
+            return host in self.hosts or registered_domain(host) in self.domains
+        if self.kind == "host":
+            return host in self.hosts
+        return True
+
+
+@dataclass(frozen=True)
+class SeedProblem:
+    """A seed line that is not a crawlable URL."""
+
+    line: int
+    text: str
+
+
+def read_seeds(spec: str) -> tuple[list[str], list[SeedProblem], str]:
+    """Seeds from SPEC: a file (one URL per line, blank lines and `#` comments
+    ignored) if SPEC names one, else a comma-separated list of URLs.
+
+    Returns the canonical seeds (deduplicated, in order), the lines that were
+    not valid URLs, and a description of the source for messages. Raises
+    OSError if SPEC looks like a path but cannot be read.
+    """
+    path = Path(spec)
+    if "://" not in spec or path.exists():
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+        return (*_parse_lines(text.splitlines()), f"seeds file {spec}")
+    return (*_parse_lines(spec.split(",")), "seeds list")
+
+
+_COMMENT = re.compile(r"\s+#")
+
+
+def _parse_lines(lines: Iterable[str]) -> tuple[list[str], list[SeedProblem]]:
+    seeds: dict[str, None] = {}
+    problems: list[SeedProblem] = []
+    for number, line in enumerate(lines, 1):
+        text = _COMMENT.split(line, 1)[0].strip()
+        if not text or text.startswith("#"):
+            continue
+        url = None if any(c.isspace() for c in text) else canonical_url(text)
+        if url is None:
+            problems.append(SeedProblem(number, text))
+        else:
+            seeds.setdefault(url, None)
+    return list(seeds), problems

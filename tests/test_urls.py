@@ -1,0 +1,119 @@
+import pytest
+from hypothesis import given, strategies as st
+
+from crawler.urls import Scope, canonical_url, dedupe_key, read_seeds, registered_domain, url_host
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("HTTP://WWW.Example.COM", "http://www.example.com/"),
+        ("http://example.com:80/a", "http://example.com/a"),
+        ("https://example.com:443/a", "https://example.com/a"),
+        ("https://example.com:8443/a", "https://example.com:8443/a"),
+        ("http://example.com/a#frag", "http://example.com/a"),
+        ("http://example.com/a/./b/../c", "http://example.com/a/c"),
+        ("http://example.com/a/..", "http://example.com/"),
+        ("http://example.com/%7euser/%41", "http://example.com/~user/A"),
+        ("http://example.com/a%2fb", "http://example.com/a%2Fb"),
+        ("http://example.com/a b", "http://example.com/a%20b"),
+        ("http://example.com/ツ", "http://example.com/%E3%83%84"),
+        ("http://example.com/100%", "http://example.com/100%25"),
+        ("http://example.com/?b=2&a=1", "http://example.com/?b=2&a=1"),
+        ("http://example.com/?", "http://example.com/"),
+        ("http://bücher.example/", "http://xn--bcher-kva.example/"),
+        ("http://example.com./x", "http://example.com/x"),
+        ("http://[0:0::1]:8080/", "http://[::1]:8080/"),
+        ("  http://example.com/  ", "http://example.com/"),
+    ],
+)
+def test_canonical_url(raw, expected):
+    assert canonical_url(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "ftp://example.com/",
+        "mailto:someone@example.com",
+        "javascript:alert(1)",
+        "http://",
+        "http://user:secret@example.com/",
+        "http://example.com:99999/",
+        "http://example.com:0/",
+        "http://exa mple.com/",
+        "http://[zz::1]/",
+        "/relative/path",
+    ],
+)
+def test_not_crawlable(raw):
+    assert canonical_url(raw) is None
+
+
+@given(st.text(max_size=60))
+def test_canonical_url_is_idempotent(tail):
+    url = canonical_url("http://example.com/" + tail)
+    if url is not None:
+        assert canonical_url(url) == url
+        assert url.isascii()
+
+
+def test_dedupe_key_ignores_parameter_order():
+    assert dedupe_key("http://e.com/p?b=2&a=1") == dedupe_key("http://e.com/p?a=1&b=2")
+    assert dedupe_key("http://e.com/p") == "http://e.com/p"
+
+
+def test_url_host():
+    assert url_host("http://example.com:8080/x") == "example.com"
+    assert url_host("http://[::1]:8080/x") == "[::1]"
+    assert url_host("https://a.b.example.co.uk/") == "a.b.example.co.uk"
+
+
+@pytest.mark.parametrize(
+    "host, domain",
+    [
+        ("blog.example.co.uk", "example.co.uk"),
+        ("www.example.co.uk", "example.co.uk"),
+        ("example.com", "example.com"),
+        ("alice.github.io", "alice.github.io"),  # private suffixes count
+        ("127.0.0.1", "127.0.0.1"),
+        ("[::1]", "[::1]"),
+        ("localhost", "localhost"),
+        ("intranet.test", "intranet.test"),
+    ],
+)
+def test_registered_domain(host, domain):
+    assert registered_domain(host) == domain
+
+
+def test_scope_domain_host_any():
+    seeds = ["http://www.example.co.uk/", "http://shop.example.org/"]
+    domain = Scope.from_seeds("domain", seeds)
+    assert domain.allows("blog.example.co.uk")
+    assert domain.allows("slow.example.org")
+    assert not domain.allows("example.net")
+    host = Scope.from_seeds("host", seeds)
+    assert host.allows("www.example.co.uk")
+    assert not host.allows("blog.example.co.uk")
+    assert Scope.from_seeds("any", seeds).allows("anything.example.net")
+    with pytest.raises(ValueError, match="unknown scope"):
+        Scope.from_seeds("world", seeds)
+
+
+def test_read_seeds_file(tmp_path):
+    path = tmp_path / "seeds.txt"
+    path.write_text(
+        "# comment\n\nhttp://a.example.com/\nnot a url\nhttp://b.example.com/  # inline\n"
+        "ftp://c.example.com/\nhttp://a.example.com/#dup\n"
+    )
+    seeds, problems, source = read_seeds(str(path))
+    assert seeds == ["http://a.example.com/", "http://b.example.com/"]
+    assert [(p.line, p.text) for p in problems] == [(4, "not a url"), (6, "ftp://c.example.com/")]
+    assert str(path) in source
+
+
+def test_read_seeds_list_and_missing_file(tmp_path):
+    seeds, problems, _ = read_seeds("http://a.example.com,https://b.example.com/x")
+    assert seeds == ["http://a.example.com/", "https://b.example.com/x"] and not problems
+    with pytest.raises(OSError):
+        read_seeds(str(tmp_path / "missing.txt"))
