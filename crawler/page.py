@@ -1,0 +1,66 @@
+"""One parse of an HTML page, shared by link extraction, page signals and text.
+
+Parsing is the largest per-page cost, so every consumer reads the same tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+TEXT_TYPES = frozenset({"text/plain"})
+_NOT_LINKS = ("#", "javascript:", "mailto:", "tel:", "data:", "about:")
+
+
+def media_type(content_type: str | bytes | None) -> str:
+    """The lower-cased media type of a Content-Type value, without parameters."""
+    if not content_type:
+        return ""
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def parse_html(text: str) -> lxml.html.HtmlElement | None:
+    """The document tree of decoded HTML, or None if nothing can be parsed."""
+    if text.startswith("<?xml"):
+        # lxml refuses str input that carries an XML encoding declaration.
+        text = text[text.find("?>") + 2 :]
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    url: str
+    nofollow: bool
+
+
+def links(tree: lxml.html.HtmlElement, page_url: str) -> Iterator[Link]:
+    """Absolute targets of the page's `<a href>` and `<area href>` links,
+    resolved against `<base href>` when the page has one."""
+    base = page_url
+    for element in tree.iter("base"):
+        href = element.get("href")
+        if href:
+            base = urljoin(page_url, href.strip())
+            break
+    for element in tree.iter("a", "area"):
+        href = element.get("href")
+        if not href:
+            continue
+        href = href.strip()
+        if not href or href.startswith(_NOT_LINKS):
+            continue
+        rel = element.get("rel")
+        yield Link(
+            urljoin(base, href),
+            rel is not None and "nofollow" in rel.lower().split(),
+        )
