@@ -1,0 +1,151 @@
+import hashlib
+import json
+import os
+import random
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from crawler.shards import (
+    DOCUMENT_SCHEMA,
+    MANIFESTS,
+    STAGING,
+    ShardWriter,
+    document_row_bytes,
+    write_atomically,
+)
+
+
+def row(i: int, body_size: int = 10_000) -> dict:
+    body = random.Random(i).randbytes(body_size)  # incompressible: files grow as written
+    return {
+        "id": f"<urn:uuid:{i}>",
+        "crawl_id": "c1",
+        "url": f"http://example.com/{i}",
+        "requested_url": f"http://example.com/{i}",
+        "status": 200,
+        "fetch_time": 1_700_000_000_000_000 + i,
+        "host": "example.com",
+        "registered_domain": "example.com",
+        "depth": 1,
+        "content_type": "text/html",
+        "charset": None,
+        "headers": [{"name": "Content-Type", "value": "text/html"}],
+        "body": body,
+        "digest": "sha1:X",
+        "text": str(i),
+        "extractor": "lxml-main",
+    }
+
+
+def writer(tmp_path, prefix="c1", **kwargs):
+    options = dict(row_group_bytes=100_000, file_bytes=300_000)
+    options.update(kwargs)
+    return ShardWriter(
+        tmp_path, prefix, DOCUMENT_SCHEMA, schema_version="1", row_bytes=document_row_bytes, **options
+    )
+
+
+def test_row_groups_bounded_by_bytes_and_files_rotated_by_size(tmp_path):
+    w = writer(tmp_path)
+    for i in range(100):
+        w.write(row(i))
+    w.close()
+    files = sorted(tmp_path.glob("*.parquet"))
+    assert len(files) > 1
+    total = 0
+    for path in files:
+        meta = pq.ParquetFile(path).metadata
+        total += meta.num_rows
+        for g in range(meta.num_row_groups):
+            # 100 kB bound over ~10.5 kB rows: at most 10 rows per group
+            assert meta.row_group(g).num_rows <= 10
+    assert total == 100
+    assert list((tmp_path / STAGING).iterdir()) == []
+
+
+def test_manifest_lists_every_shard_with_digest(tmp_path):
+    w = writer(tmp_path)
+    for i in range(60):
+        w.write(row(i))
+    w.close()
+    manifest = json.loads((tmp_path / MANIFESTS / "c1.json").read_text())
+    assert manifest["rows"] == 60
+    assert {s["file"] for s in manifest["shards"]} == {p.name for p in tmp_path.glob("*.parquet")}
+    for shard in manifest["shards"]:
+        data = (tmp_path / shard["file"]).read_bytes()
+        assert shard["bytes"] == len(data)
+        assert shard["sha256"] == hashlib.sha256(data).hexdigest()
+        assert shard["rows"] == pq.ParquetFile(tmp_path / shard["file"]).metadata.num_rows
+
+
+def test_fixed_schema_and_metadata(tmp_path):
+    w = writer(tmp_path)
+    w.write(row(1))
+    w.close()
+    [path] = tmp_path.glob("*.parquet")
+    schema = pq.read_schema(path)
+    assert schema.field("charset").type == pa.string()  # all-null column keeps its type
+    assert schema.field("fetch_time").type == pa.timestamp("us", tz="UTC")
+    assert schema.metadata[b"schema_version"] == b"1"
+    assert b"crawler_version" in schema.metadata
+    assert pq.ParquetFile(path).metadata.row_group(0).column(12).compression == "ZSTD"
+
+
+def test_many_shards_of_many_crawls_read_as_one_dataset(tmp_path):
+    for prefix in ("crawl-a", "crawl-b"):
+        w = writer(tmp_path, prefix)
+        for i in range(50):
+            w.write(row(i))
+        w.close()
+    assert len(list(tmp_path.glob("*.parquet"))) >= 4
+    # a file being written never matches the readers' globs
+    (tmp_path / STAGING / "crawl-c-00000.parquet.inprogress").write_bytes(b"PAR1 half")
+    count = duckdb.sql(f"SELECT count(*) FROM read_parquet('{tmp_path}/**/*.parquet')").fetchall()[0][0]
+    assert count == 100
+    assert ds.dataset(tmp_path, format="parquet").count_rows() == 100
+
+
+def test_resumed_writer_continues_numbering(tmp_path):
+    w = writer(tmp_path)
+    w.write(row(1))
+    w.close()
+    w = writer(tmp_path)
+    w.write(row(2))
+    w.close()
+    assert sorted(p.name for p in tmp_path.glob("*.parquet")) == ["c1-00000.parquet", "c1-00001.parquet"]
+    assert json.loads((tmp_path / MANIFESTS / "c1.json").read_text())["rows"] == 2
+
+
+def test_abort_publishes_nothing(tmp_path):
+    w = writer(tmp_path, row_group_bytes=1)
+    w.write(row(1))
+    w.abort()
+    assert list(tmp_path.glob("*.parquet")) == []
+    assert list((tmp_path / STAGING).iterdir()) == []
+
+
+def test_memory_holds_one_row_group(tmp_path):
+    w = writer(tmp_path, row_group_bytes=50_000, file_bytes=10**9)
+    for i in range(30):
+        w.write(row(i))
+        assert w._buffered_bytes < 50_000 + document_row_bytes(row(i))
+    w.close()
+
+
+def test_write_atomically_replaces(tmp_path):
+    target = tmp_path / "m.json"
+    write_atomically(target, b"one")
+    write_atomically(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert os.listdir(tmp_path) == ["m.json"]
+
+
+def test_invalid_row_is_refused(tmp_path):
+    w = writer(tmp_path, row_group_bytes=1)
+    bad = row(1) | {"status": "not a number"}
+    with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError)):
+        w.write(bad)
