@@ -1,0 +1,1 @@
+"""Project commands: `crawl` (Scrapy's, with clean configuration errors), `demo`."""

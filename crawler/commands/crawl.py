@@ -1,0 +1,47 @@
+"""`scrapy crawl`, reporting configuration errors as one line and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from crawler.errors import ConfigError
+
+
+class Command(ScrapyCrawlCommand):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name, e.g. scrapy crawl web -a seeds=FILE")
+        assert self.crawler_process is not None
+        errors: list[BaseException] = []
+        outcome: Any = self.crawler_process.crawl(self._create_crawler(args[0]), **opts.spargs)
+        _watch(outcome, errors)
+        self.crawler_process.start()
+        config_errors = [e for e in errors if isinstance(e, ConfigError)]
+        if config_errors:
+            print(f"error: {config_errors[0]}", file=sys.stderr)
+            self.exitcode = 2
+        elif errors or self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+
+
+def _watch(outcome: Any, errors: list[BaseException]) -> None:
+    """Collect the crawl's exception, whether Scrapy returned a Task or a
+    Deferred, so that a ConfigError is reported once, without a traceback."""
+    if hasattr(outcome, "add_done_callback"):
+
+        def done(task: Any) -> None:
+            if not task.cancelled() and task.exception() is not None:
+                errors.append(task.exception())
+
+        outcome.add_done_callback(done)
+    else:
+
+        def failed(failure: Any) -> None:
+            errors.append(failure.value)
+
+        outcome.addErrback(failed)

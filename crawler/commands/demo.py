@@ -1,0 +1,72 @@
+"""`scrapy demo`: crawl the bundled demo web with the real `scrapy crawl web`
+and print a summary read back from the shards it wrote."""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.dataset as ds
+from scrapy.commands import ScrapyCommand
+
+from crawler.demo import SEEDS, demo_sites
+from crawler.localweb import LocalWeb
+
+_SKIP_LINE = re.compile(r"Skipped \(([a-z-]+)\) ")
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self) -> str:
+        return "[--out DIR]"
+
+    def short_desc(self) -> str:
+        return "Crawl the bundled demo web on loopback and summarize the shards"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--out", default="demo-output", help="output folder (default: %(default)s)")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        out = Path(opts.out).resolve()
+        documents = out / "documents"
+        out.mkdir(parents=True, exist_ok=True)
+        seeds = out / "seeds.txt"
+        seeds.write_text("# The demo web's seeds\n" + "\n".join(SEEDS) + "\n")
+        with LocalWeb(demo_sites()) as web:
+            print(f"Demo web serving {len(web.sites)} sites through the HTTP proxy {web.proxy}")
+            env = dict(os.environ, http_proxy=web.proxy, no_proxy="")
+            command = [
+                sys.executable, "-m", "scrapy", "crawl", "web", "-a", f"seeds={seeds}",
+                "-s", f"PARQUET_DIR={documents}", "-s", f"LOG_FILE={out / 'crawl.log'}",
+            ]
+            print("Running:", " ".join(command[1:]))
+            crawl = subprocess.run(command, env=env, check=False)
+        if crawl.returncode:
+            print(f"The crawl failed (exit code {crawl.returncode}); see {out / 'crawl.log'}", file=sys.stderr)
+            self.exitcode = crawl.returncode
+            return
+        self._summary(out, documents)
+
+    def _summary(self, out: Path, documents: Path) -> None:
+        table = ds.dataset(documents, format="parquet").to_table(columns=["host", "url"])
+        per_host = collections.Counter(table.column("host").to_pylist())
+        skips = collections.Counter(
+            m.group(1) for line in (out / "crawl.log").read_text().splitlines()
+            if (m := _SKIP_LINE.search(line))
+        )
+        print(f"\nDocuments stored: {table.num_rows} (Parquet shards in {documents})")
+        for host, count in sorted(per_host.items()):
+            print(f"  {host:24} {count}")
+        print(f"Skipped: {sum(skips.values())}")
+        for reason, count in sorted(skips.items()):
+            print(f"  {reason:24} {count}")
+        print(f"\nCrawl log: {out / 'crawl.log'}")
+        print(f"Query the shards: duckdb -c \"SELECT host, url, length(text) FROM read_parquet('{documents}/*.parquet')\"")

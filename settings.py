@@ -1,0 +1,59 @@
+"""Settings of the polite crawler: every default, in one place.
+
+README.md, "Settings", documents each one; tests/test_docs.py checks that the
+two agree. Scrapy's own names are used where Scrapy has one.
+"""
+
+BOT_NAME = "crawler"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# --- Identity ---------------------------------------------------------------
+ROBOTSTXT_USER_AGENT = "PoliteCrawler"
+USER_AGENT = "PoliteCrawler/0.1 (+https://example.org/polite-crawler; crawler@example.org)"
+
+# --- Politeness (Scrapy's names) --------------------------------------------
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0.0
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+CONCURRENT_REQUESTS_PER_IP = 0
+CONCURRENT_REQUESTS = 256
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+ROBOTSTXT_OBEY = False
+AUTOTHROTTLE_ENABLED = False
+
+# --- Crawl ------------------------------------------------------------------
+CRAWL_ID = None
+CRAWL_MAX_PAGES = 0
+DEPTH_LIMIT = 0
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+DOWNLOAD_TIMEOUT = 30
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+
+# --- Parquet shards ---------------------------------------------------------
+PARQUET_DIR = "output/documents"
+PARQUET_ROW_GROUP_BYTES = 32 * 1024 * 1024
+PARQUET_FILE_BYTES = 256 * 1024 * 1024
+PARQUET_COMPRESSION = "zstd"
+PARQUET_COMPRESSION_LEVEL = 3
+
+# --- Text extraction --------------------------------------------------------
+TEXT_EXTRACTOR = "crawler.text.main_text"
+
+# --- Components -------------------------------------------------------------
+LOG_LEVEL = "INFO"
+EXTENSIONS = {
+    "crawler.extensions.politeness.Politeness": 100,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.shards.ParquetPipeline": 800,
+}
