@@ -1,0 +1,66 @@
+"""Run real crawls (`python -m scrapy crawl web`) against a LocalWeb."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow.dataset as ds
+
+from crawler.localweb import LocalWeb
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@dataclass
+class Crawl:
+    returncode: int
+    log: str
+    out: Path
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.out / "documents"
+
+    def documents(self, columns: list[str] | None = None) -> list[dict[str, Any]]:
+        if not self.documents_dir.exists() or not any(self.documents_dir.glob("*.parquet")):
+            return []
+        return ds.dataset(self.documents_dir, format="parquet").to_table(columns=columns).to_pylist()
+
+    def urls(self) -> list[str]:
+        return sorted(d["url"] for d in self.documents(["url"]))
+
+
+def crawl_command(seeds: str, out: Path, settings: dict[str, Any] | None = None,
+                  args: dict[str, str] | None = None) -> list[str]:
+    command = [sys.executable, "-m", "scrapy", "crawl", "web", "-a", f"seeds={seeds}",
+               "-s", f"PARQUET_DIR={out / 'documents'}"]
+    for name, value in (args or {}).items():
+        command += ["-a", f"{name}={value}"]
+    for name, value in (settings or {}).items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def crawl_env(web: LocalWeb | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env.pop("SCRAPY_SETTINGS_MODULE", None)
+    if web is not None:
+        env["http_proxy"] = web.proxy
+    env["no_proxy"] = ""
+    return env
+
+
+def run_crawl(web: LocalWeb | None, seeds: str, out: Path, *, settings: dict[str, Any] | None = None,
+              args: dict[str, str] | None = None, timeout: float = 180) -> Crawl:
+    out.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        crawl_command(seeds, out, settings, args), cwd=REPO, env=crawl_env(web),
+        capture_output=True, text=True, timeout=timeout,
+    )
+    return Crawl(result.returncode, result.stderr + result.stdout, out)

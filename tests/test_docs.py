@@ -1,0 +1,41 @@
+"""The README must match the code."""
+
+import ast
+import re
+
+import settings
+from tests.support import REPO
+
+README = (REPO / "README.md").read_text()
+WIRING = {
+    "BOT_NAME", "SPIDER_MODULES", "NEWSPIDER_MODULE", "COMMANDS_MODULE",
+    "EXTENSIONS", "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "ITEM_PIPELINES",
+}
+
+
+def documented_settings() -> dict[str, str]:
+    section = README.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    return dict(re.findall(r"^\| `([A-Z0-9_]+)` \| `(.*?)` \|", section, re.M))
+
+
+def test_every_setting_is_documented_with_its_default():
+    documented = documented_settings()
+    names = {n for n in dir(settings) if n.isupper() and n not in WIRING}
+    assert names == set(documented), names ^ set(documented)
+    for name in names:
+        assert ast.literal_eval(documented[name]) == getattr(settings, name), name
+
+
+def test_quick_start_has_two_commands_and_ci_runs_the_test_one():
+    quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```sh\n(.*?)\n```", quick, re.S)
+    assert len(commands) == 2
+    assert "scrapy demo" in commands[0]
+    assert commands[1] in (REPO / ".ci" / "run").read_text()
+
+
+def test_schema_table_matches_the_schema():
+    from crawler.shards import DOCUMENT_SCHEMA
+
+    section = README.split("### Document schema", 1)[1].split("\n#", 1)[0]
+    assert re.findall(r"^\| `(\w+)` \|", section, re.M) == DOCUMENT_SCHEMA.names
