@@ -7,6 +7,10 @@ demo's summary.
 from __future__ import annotations
 
 REASONS: dict[str, str] = {
+    "robots": "disallowed by the site's robots.txt",
+    "robots-unreachable": "the site's robots.txt could not be fetched (5xx, 429, network error, "
+    "challenge): everything is disallowed until it can",
+    "crawl-delay": "the site's robots.txt asks for a Crawl-delay above ROBOTS_MAX_CRAWL_DELAY",
     "scope": "outside the crawl's scope (registered domain, host or scheme)",
     "invalid": "not a crawlable http(s) URL",
     "cap": "a crawl limit was reached (CRAWL_MAX_PAGES)",

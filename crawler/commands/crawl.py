@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
@@ -21,11 +22,13 @@ class Command(ScrapyCrawlCommand):
         outcome: Any = self.crawler_process.crawl(self._create_crawler(args[0]), **opts.spargs)
         _watch(outcome, errors)
         self.crawler_process.start()
-        config_errors = [e for e in errors if isinstance(e, ConfigError)]
-        if config_errors:
-            print(f"error: {config_errors[0]}", file=sys.stderr)
-            self.exitcode = 2
-        elif errors or self.crawler_process.bootstrap_failed:
+        for error in errors:
+            if isinstance(error, ConfigError):
+                print(f"error: {error}", file=sys.stderr)
+                self.exitcode = 2
+                return
+            traceback.print_exception(error)
+        if errors or self.crawler_process.bootstrap_failed:
             self.exitcode = 1
 
 

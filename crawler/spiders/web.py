@@ -8,6 +8,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,11 +17,13 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.misc import load_object
 
 from crawler.errors import ConfigError
+from crawler.headers import header_list
 from crawler.job import crawl_id
 from crawler.page import HTML_TYPES, TEXT_TYPES, links, media_type, parse_html
-from crawler.reasons import escape, skip_message
+from crawler.extensions.ledger import Ledger, ledger
+from crawler.reasons import escape
 from crawler.text import Extractor, extractor_name
-from crawler.urls import Scope, canonical_url, dedupe_key, read_seeds, registered_domain, url_host
+from crawler.urls import Scope, canonical_url, read_seeds, registered_domain, url_host
 
 logger = logging.getLogger(__name__)
 
@@ -58,16 +61,12 @@ class WebSpider(scrapy.Spider):
             self.scope = Scope.from_seeds(scope, self.seeds)
         except ValueError as exc:
             raise ConfigError(f"-a scope={scope}: {exc}") from None
-        self._seen: set[int] = set()
-        self._skipped: set[int] = set()
-        self.scheduled = 0
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> WebSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.crawl_id = crawl_id(crawler)
-        spider.max_pages = settings.getint("CRAWL_MAX_PAGES")
         try:
             spider.extractor = load_object(settings.get("TEXT_EXTRACTOR"))
         except (ImportError, NameError, ValueError, AttributeError) as exc:
@@ -78,30 +77,13 @@ class WebSpider(scrapy.Spider):
         spider.extractor_name = extractor_name(spider.extractor)
         return spider
 
+    @cached_property
+    def ledger(self) -> Ledger:
+        return ledger(self.crawler)
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.seeds:
-            request = self._request(url)
-            if request is not None:
-                yield request
-
-    def _request(self, url: str) -> scrapy.Request | None:
-        key = hash(dedupe_key(url))
-        if key in self._seen:
-            return None
-        if self.max_pages and self.scheduled >= self.max_pages:
-            self._skip("cap", url, f"CRAWL_MAX_PAGES={self.max_pages} reached")
-            return None
-        self._seen.add(key)
-        self.scheduled += 1
-        return scrapy.Request(url, callback=self.parse)
-
-    def _skip(self, reason: str, url: str, detail: str) -> None:
-        key = hash((reason, url))
-        if key in self._skipped:
-            return
-        self._skipped.add(key)
-        logger.info(skip_message(reason, url, detail))
-        self.crawler.stats.inc_value(f"skipped/{reason}")
+            yield scrapy.Request(url, callback=self.parse)
 
     def parse(self, response: Response) -> Iterator[Any]:
         mtype = media_type(response.headers.get(b"Content-Type"))
@@ -115,7 +97,7 @@ class WebSpider(scrapy.Spider):
         elif mtype in TEXT_TYPES and isinstance(response, TextResponse):
             yield self._document(response, response.text, "plain")
         else:
-            self._skip("type", response.url, f"content type {mtype or 'unknown'} is not kept")
+            self.ledger.skip("type", response.url, f"content type {mtype or 'unknown'} is not kept")
 
     def _follow(self, response: Response, tree: Any) -> Iterator[scrapy.Request]:
         for link in links(tree, response.url):
@@ -123,11 +105,9 @@ class WebSpider(scrapy.Spider):
             if url is None:
                 continue
             if not self.scope.allows(url_host(url)):
-                self._skip("scope", url, f"outside scope {self.scope.kind} of the seeds")
+                self.ledger.skip("scope", url, f"outside scope {self.scope.kind} of the seeds")
                 continue
-            request = self._request(url)
-            if request is not None:
-                yield request
+            yield scrapy.Request(url, callback=self.parse)
 
     def _document(self, response: Response, text: str, extractor: str) -> dict[str, Any]:
         request = response.request
@@ -147,11 +127,7 @@ class WebSpider(scrapy.Spider):
             "depth": response.meta.get("depth", 0),
             "content_type": _header(response, b"Content-Type"),
             "charset": getattr(response, "encoding", None),
-            "headers": [
-                {"name": name.decode("latin-1"), "value": value.decode("latin-1")}
-                for name, values in response.headers.items()
-                for value in values
-            ],
+            "headers": header_list(response.headers),
             "body": body,
             "digest": sha1_digest(body),
             "text": text,

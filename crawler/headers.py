@@ -1,0 +1,23 @@
+"""HTTP headers as plain data for the pure decision modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+
+def plain_headers(headers: Mapping[bytes, Iterable[bytes]]) -> dict[str, str]:
+    """Lower-case names to values (repeated headers joined by `, `), from
+    Scrapy's `Headers` or any mapping of bytes to lists of bytes."""
+    return {
+        name.decode("latin-1").lower(): ", ".join(v.decode("latin-1") for v in values)
+        for name, values in headers.items()
+    }
+
+
+def header_list(headers: Mapping[bytes, Iterable[bytes]]) -> list[dict[str, str]]:
+    """Name/value pairs in order, repeated names kept: the shards' `headers`."""
+    return [
+        {"name": name.decode("latin-1"), "value": value.decode("latin-1")}
+        for name, values in headers.items()
+        for value in values
+    ]
