@@ -25,6 +25,13 @@ REMOTE_CONTROL_ENABLED = False
 ROBOTSTXT_OBEY = False
 AUTOTHROTTLE_ENABLED = False
 
+# --- robots.txt (RFC 9309) --------------------------------------------------
+ROBOTS_CACHE_SECONDS = 86400.0
+ROBOTS_MAX_CRAWL_DELAY = 30.0
+ROBOTS_RETRY_DELAY = 60.0
+ROBOTS_RETRY_MAX_DELAY = 3600.0
+ROBOTS_RETRY_TIMES = 3
+
 # --- Crawl ------------------------------------------------------------------
 CRAWL_ID = None
 CRAWL_MAX_PAGES = 0
@@ -32,8 +39,7 @@ DEPTH_LIMIT = 0
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
 DOWNLOAD_TIMEOUT = 30
-SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
-SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER = "crawler.scheduler.PoliteScheduler"
 
 # --- Parquet shards ---------------------------------------------------------
 PARQUET_DIR = "output/documents"
@@ -48,11 +54,13 @@ TEXT_EXTRACTOR = "crawler.text.main_text"
 # --- Components -------------------------------------------------------------
 LOG_LEVEL = "INFO"
 EXTENSIONS = {
+    "crawler.extensions.ledger.Ledger": 50,
     "crawler.extensions.politeness.Politeness": 100,
 }
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    "crawler.middlewares.robots.RobotsMiddleware": 100,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.shards.ParquetPipeline": 800,

@@ -7,6 +7,7 @@ document is fetched once.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from collections.abc import Iterable
@@ -237,3 +238,9 @@ def _parse_lines(lines: Iterable[str]) -> tuple[list[str], list[SeedProblem]]:
         else:
             seeds.setdefault(url, None)
     return list(seeds), problems
+
+
+def url_fingerprint(url: str) -> int:
+    """A stable 64-bit key for a URL: equal for spellings of one document."""
+    key = dedupe_key(canonical_url(url) or url)
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
