@@ -62,3 +62,53 @@ def test_demo_runs_the_real_crawl_and_summarizes(tmp_path):
     assert "www.example.com" in result.stdout
     assert list((tmp_path / "documents").glob("*.parquet"))
     assert "scrapy crawl web" in result.stdout
+
+
+def run_robots(web, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "robots", *args],
+        cwd=REPO, env=crawl_env(web), capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_robots_command_fetches_live_through_the_crawler_policy(serve):
+    from crawler.localweb import Reply
+
+    web = serve({
+        "www.example.com": Site({"/robots.txt": Reply(
+            body=b"User-agent: *\nDisallow: /private/\nCrawl-delay: 2\n\nUser-agent: PoliteCrawler\nAllow: /\nDisallow: /tmp/\n",
+            content_type="text/plain")}),
+        "down.example.com": Site({"/robots.txt": Reply(status=503)}),
+    })
+    result = run_robots(web, "http://www.example.com/tmp/a", "http://www.example.com/private/x", "http://down.example.com/")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["disallow", "http://www.example.com/tmp/a"]
+    assert "Disallow: /tmp/ (line 7) in User-agent: politecrawler (line 5)" in lines[1]
+    assert "crawl-delay 2 s" in lines[1]
+    assert lines[2].split() == ["allow", "http://www.example.com/private/x"]
+    assert lines[4].split() == ["disallow", "http://down.example.com/"]
+    assert "unreachable (503): everything disallowed" in lines[5]
+    assert [s.path for s in web.log] == ["/robots.txt", "/robots.txt"]  # nothing but robots.txt
+    other = run_robots(web, "http://www.example.com/private/x", "--agent", "OtherBot")
+    assert other.stdout.split()[:2] == ["disallow", "http://www.example.com/private/x"]
+    assert "User-agent: * (line 1)" in other.stdout
+
+
+def test_robots_command_reads_a_file(tmp_path):
+    path = tmp_path / "robots.txt"
+    path.write_text("User-agent: *\nDisallow: /*.pdf$\n")
+    result = run_robots(None, "http://example.com/a.pdf", "http://example.com/a.pdf?x", "--file", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:2] == ["disallow", "http://example.com/a.pdf"]
+    assert "Disallow: /*.pdf$ (line 2)" in result.stdout
+    assert "allow    http://example.com/a.pdf?x" in result.stdout
+    missing = run_robots(None, "http://example.com/", "--file", str(tmp_path / "nope.txt"))
+    assert missing.returncode == 2 and missing.stderr.startswith("error: cannot read")
+
+
+def test_robots_cache_longer_than_a_day_is_refused(web, tmp_path):
+    crawl = run_crawl(web, "http://www.example.com/", tmp_path, settings={"ROBOTS_CACHE_SECONDS": 90000})
+    assert crawl.returncode == 2
+    assert "ROBOTS_CACHE_SECONDS=90000 is out of range" in error_line(crawl)
+    assert web.log == []
