@@ -133,3 +133,21 @@ def test_robots_txt_requested_once_per_origin(crawled):
         assert [s.path for s in web.requests(host)].count("/robots.txt") == 1, host
     for host in web.sites:
         assert all(s.path.startswith("/robots") for s in web.requests(host)[:1]), host
+
+
+def test_stale_robots_is_fetched_again_and_jitter_or_autothrottle_never_shorten_the_delay(serve, tmp_path):
+    pages = tuple(f"/{i}" for i in range(5))
+    web = serve({"www.example.com": site(robots("User-agent: *\nCrawl-delay: 1.5\n"), pages=pages)})
+    settings = {
+        "ROBOTS_CACHE_SECONDS": 3,
+        "DOWNLOAD_DELAY_JITTER": 0.5,
+        "AUTOTHROTTLE_ENABLED": True,
+        "AUTOTHROTTLE_START_DELAY": 0.1,
+    }
+    crawl = run_crawl(web, "http://www.example.com/", tmp_path, settings=settings)
+    assert crawl.returncode == 0, crawl.log
+    seen = web.requests("www.example.com")
+    assert [s.path for s in seen].count("/robots.txt") >= 2
+    starts = sorted(s.start for s in seen)
+    assert len(starts) >= 7
+    assert min(b - a for a, b in zip(starts, starts[1:])) >= 1.5
