@@ -1,39 +1,351 @@
-"""Is this response a login wall, a paywall, a challenge, a block or a rate
-limit, rather than content? Pure: status, headers, URLs and the head of the
-body in, a verdict and its evidence out."""
+"""Is a response a login wall, a paywall, a challenge, a block or a rate
+limit rather than content? Pure: status, headers, URLs and the head of the
+body in; a verdict and the evidence that decided out.
+
+The order follows what every surveyed detector converges on
+(`../shared/research/challenges-and-login-walls.md`): decisive headers
+first, vendor headers never (they are on every response of a protected
+site), body markers only where they cannot be passive scripts, generic
+wording only on short pages with an error status, and a CAPTCHA widget only
+counts when the page is little more than the widget. On ordinary 2xx pages a
+handful of cheap substring gates decide whether any closer look is needed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
 
-# Headers that only a challenge carries (vendor headers such as
-# `server: cloudflare` or `x-datadome: protected` are on every response).
-_DECISIVE = {
-    "cf-mitigated": ("challenge",),
-    "x-amzn-waf-action": ("captcha", "challenge"),
-    "x-vercel-mitigated": ("challenge",),
-    "sg-captcha": ("challenge",),
-}
+KINDS = ("content", "login", "paywall", "challenge", "block", "ratelimit")
+HEAD_BYTES = 32 * 1024  # read of any page: login forms, paywall markers
+MARKER_BYTES = 4 * 1024  # read of a long 2xx page for vendor markers, which sit near the top
+SHORT_PAGE = 12 * 1024  # interstitials are short: a short page is read whole for markers
 
 
 @dataclass(frozen=True)
 class Verdict:
-    kind: str  # content, login, paywall, challenge, block, ratelimit
+    kind: str
     evidence: str = ""
+    vendor: str = ""
 
     @property
     def is_content(self) -> bool:
         return self.kind == "content"
 
+    def __str__(self) -> str:
+        vendor = f" ({self.vendor})" if self.vendor else ""
+        return f"{self.kind}: {self.evidence}{vendor}"
+
 
 CONTENT = Verdict("content")
 
+# Headers that only a challenge or block carries.
+_DECISIVE_HEADERS: list[tuple[str, tuple[str, ...] | None, str, str]] = [
+    ("cf-mitigated", ("challenge",), "challenge", "Cloudflare"),
+    ("x-amzn-waf-action", ("captcha", "challenge"), "challenge", "AWS WAF"),
+    ("x-vercel-mitigated", ("challenge",), "challenge", "Vercel"),
+    ("sg-captcha", ("challenge",), "challenge", "SiteGround"),
+    ("x-dd-b", ("1", "2"), "challenge", "DataDome"),
+    ("x-sucuri-block", None, "block", "Sucuri"),
+]
 
-def classify(status: int, headers: Mapping[str, str], body: bytes = b"") -> Verdict:
-    """What a response is. `headers` maps lower-case names to values."""
-    for name, values in _DECISIVE.items():
-        value = headers.get(name, "").strip().lower()
-        if value in values:
-            return Verdict("challenge", f"{name}: {value}")
+# (marker, kind, vendor, served with 2xx): literal, lower-case markers that
+# passive scripts and ordinary pages do not carry. The first in table order
+# decides. On a 2xx page only the walls known to answer 2xx are looked for.
+_MARKERS: list[tuple[bytes, str, str, bool]] = [
+    # Self-hosted proof-of-work walls, which answer 200 (Anubis) or 418 (go-away)
+    (b'id="anubis_challenge"', "challenge", "Anubis", True),
+    (b'id="anubis_version"', "challenge", "Anubis", True),
+    (b"/.within.website/x/cmd/anubis/", "challenge", "Anubis", True),
+    (b"protected by go-away", "challenge", "go-away", True),
+    (b"__goaway_challenge", "challenge", "go-away", True),
+    (b"/go-away/cmd/go-away/", "challenge", "go-away", True),
+    # Cloudflare: challenge scripts first (they embed the block page's markup),
+    # then rate limits and blocks, then the title blocks share with CAPTCHAs
+    (b"window._cf_chl_opt", "challenge", "Cloudflare", True),
+    (b"/cdn-cgi/challenge-platform/h/", "challenge", "Cloudflare", True),
+    (b'id="challenge-form"', "challenge", "Cloudflare", True),
+    (b"jschl-answer", "challenge", "Cloudflare", True),
+    (b"jschl_vc", "challenge", "Cloudflare", True),
+    (b'id="cf-challenge-running"', "challenge", "Cloudflare", True),
+    (b'name="cf_captcha_kind"', "challenge", "Cloudflare", True),
+    (b'class="cf-error-code">1015<', "ratelimit", "Cloudflare", False),
+    (b"you are being rate limited", "ratelimit", "Cloudflare", False),
+    (b'class="cf-error-code">10', "block", "Cloudflare", False),
+    (b"sorry, you have been blocked", "block", "Cloudflare", False),
+    (b"<title>attention required! | cloudflare</title>", "challenge", "Cloudflare", True),
+    (b"checking if the site connection is secure", "challenge", "Cloudflare", True),
+    (b"checking your browser before accessing", "challenge", "Cloudflare", True),
+    # AWS WAF, DataDome, PerimeterX / HUMAN, Imperva, Akamai, others
+    (b"window.gokuprops", "challenge", "AWS WAF", True),
+    (b"captcha-delivery.com", "challenge", "DataDome", True),
+    (b'content="px-captcha"', "challenge", "PerimeterX", False),
+    (b'id="px-captcha"', "challenge", "PerimeterX", False),
+    (b"press &amp; hold to confirm you are", "challenge", "PerimeterX", False),
+    (b"press & hold to confirm you are", "challenge", "PerimeterX", False),
+    (b"_incapsula_resource?cwudnsai", "challenge", "Imperva", True),
+    (b"incapsula incident id", "block", "Imperva", True),
+    (b'id="sec-if-cpt-container"', "challenge", "Akamai", True),
+    (b"/_sec/cp_challenge/", "challenge", "Akamai", True),
+    (b"errors.edgesuite.net", "block", "Akamai", False),
+    (b"<title>vercel security checkpoint</title>", "challenge", "Vercel", False),
+    (b"/.well-known/sgcaptcha/", "challenge", "SiteGround", False),
+    (b"/.well-known/ddos-guard/", "challenge", "DDoS-Guard", False),
+    (b"distilcaptchaform", "challenge", "Distil", False),
+    (b"kpsdk.scriptstart", "challenge", "Kasada", False),
+    (b"the requested url was rejected. please consult with your administrator", "block", "F5", True),
+    (b"sucuri website firewall - access denied", "block", "Sucuri", False),
+    (b"sucuri_cloudproxy_js", "challenge", "Sucuri", True),
+    (b"our systems have detected unusual traffic", "challenge", "Google", False),
+    (b"/errors/validatecaptcha", "challenge", "Amazon", True),
+    (b"validate.perfdrive.com", "challenge", "Radware", True),
+    (b"generated by wordfence", "block", "Wordfence", False),
+    (b"protected by imunify360", "block", "Imunify360", False),
+]
+# Markers are looked for only behind a gate the page contains: one substring
+# search per gate instead of one per marker keeps ordinary pages cheap.
+_GATES = (b"captcha", b"challenge", b"anubis", b"go-away", b"cf_chl", b"jschl", b"cf-error-code",
+          b"cloudflare", b"rate limited", b"checking ", b"incapsula", b"sucuri", b"press &")
+
+
+# Titles of interstitials, read before any marker: a cheap, early signal.
+_TITLES: dict[bytes, tuple[str, str]] = {
+    b"just a moment...": ("challenge", "Cloudflare"),
+    b"attention required! | cloudflare": ("challenge", "Cloudflare"),
+    b"making sure you're not a bot!": ("challenge", "Anubis"),
+    b"making sure you&#39;re not a bot!": ("challenge", "Anubis"),
+    b"checking you are not a bot": ("challenge", "go-away"),
+    b"vercel security checkpoint": ("challenge", "Vercel"),
+    b"robot challenge screen": ("challenge", "SiteGround"),
+    b"access to this page has been denied": ("challenge", "PerimeterX"),
+    b"access to this page has been denied.": ("challenge", "PerimeterX"),
+    b"pardon our interruption": ("challenge", "Imperva"),
+    b"ddos-guard": ("challenge", "DDoS-Guard"),
+    b"request rejected": ("block", "F5"),
+}
+
+_Gated = dict[bytes, list[tuple[int, bytes, str, str]]]
+
+
+def _gated(markers: list[tuple[bytes, str, str, bool]], success: bool) -> _Gated:
+    gated: _Gated = {}
+    for order, (marker, kind, vendor, on_2xx) in enumerate(markers):
+        if success and not on_2xx:
+            continue
+        gate = next((g for g in _GATES if g in marker), marker)
+        gated.setdefault(gate, []).append((order, marker, kind, vendor))
+    return gated
+
+
+_ANY_STATUS = _gated(_MARKERS, success=False)
+_ON_2XX = _gated(_MARKERS, success=True)
+
+_WIDGETS = (b"g-recaptcha", b"h-captcha", b"cf-turnstile", b"frc-captcha", b"<altcha-widget",
+            b"mcaptcha__widget", b"<cap-widget")
+_GENERIC = (b"verify you are human", b"verifying you are human", b"not a robot", b"are you a robot",
+            b"checking your browser", b"complete the security check", b"unusual traffic",
+            b"enable javascript and cookies to continue", b"pardon our interruption",
+            b"access denied", b"request blocked", b"access to this page has been denied",
+            b"please wait for verification")
+
+_CHALLENGE_PATHS = ("/cdn-cgi/challenge-platform/", "/.within.website/", "/.well-known/sgcaptcha/",
+                    "/.well-known/ddos-guard/", "/sorry/index")
+_LOGIN_SEGMENTS = {"login", "log-in", "logon", "signin", "sign-in", "sign_in", "authwall",
+                   "wp-login.php", "login.action", "special:userlogin", "sso", "saml2", "cas"}
+_LOGIN_PATHS = ("/accounts/login", "/account/login", "/users/sign_in", "/user/login", "/u/login",
+                "/oauth/authorize", "/oauth2/", "/protocol/openid-connect/auth",
+                "/idp/profile/saml2", "/adfs/ls", "/i/flow/login", "/cdn-cgi/access/login",
+                "/_layouts/15/authenticate.aspx")
+_LOGIN_HOSTS = ("accounts.google.com", "login.microsoftonline.com", "login.live.com",
+                "login.windows.net", "appleid.apple.com", "id.atlassian.com", "login.salesforce.com")
+_LOGIN_HOST_SUFFIXES = (".b2clogin.com", ".okta.com", ".oktapreview.com", ".okta-emea.com",
+                        ".auth0.com", ".onelogin.com", ".pingone.com", ".amazoncognito.com",
+                        ".cloudflareaccess.com", ".duosecurity.com")
+_LOGIN_HOST_PREFIXES = ("login.", "signin.", "sso.", "idp.", "auth.")
+_RETURN_PARAMS = {"next", "return", "returnurl", "return_url", "return_to", "returnto", "redirect",
+                  "redirect_uri", "redirect_url", "redirect_to", "redirectto", "destination",
+                  "continue", "service", "goto", "from", "rd", "came_from", "os_destination",
+                  "source", "relaystate", "samlrequest", "wreply", "wctx"}
+
+_PASSWORD_INPUT = re.compile(rb"""<input[^>]*\btype\s*=\s*["']?password\b""")
+_SIGN_IN = re.compile(rb"sign[ -]?in|log[ -]?in\b|logon|anmelden|connexion|iniciar sesi|accedi")
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.S)
+_NOT_TEXT = re.compile(rb"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.S)
+_TAG = re.compile(rb"<[^>]*>")
+_NOT_FREE = re.compile(
+    rb"""["']isAccessibleForFree["']\s*:\s*["']?false|itemprop=["']isAccessibleForFree["'][^>]*content=["']false""",
+    re.I,
+)
+# (marker, platform, bytes read): plug-in markers sit early, teaser notices late.
+_MEMBERS_ONLY = (
+    (b"gh-post-upgrade-cta", "Ghost members-only post", 16 * 1024),
+    (b"mepr-unauthorized-message", "MemberPress", 16 * 1024),
+    (b"rcp-restricted-content-message", "Restrict Content Pro", 16 * 1024),
+    (b"wc-memberships-content-restricted", "WooCommerce Memberships", 16 * 1024),
+    (b"This post is for paid subscribers", "Substack", HEAD_BYTES),
+    (b"Member-only story", "Medium", HEAD_BYTES),
+)
+_PROTECTED_POSTS = (
+    (b"post-password-form", "WordPress password-protected post"),
+    (b"wp-login.php?action=postpass", "WordPress password-protected post"),
+)
+
+
+def _marker(window: bytes, gated: _Gated) -> Verdict | None:
+    """The first vendor marker of the table found in `window`, if any."""
+    hits = [
+        entry
+        for gate, entries in gated.items()
+        if gate in window
+        for entry in entries
+        if entry[1] in window
+    ]
+    if not hits:
+        return None
+    _, marker, kind, vendor = min(hits)
+    return Verdict(kind, f"body marker {marker.decode()!r}", vendor)
+
+
+def _visible_text(head: bytes) -> bytes:
+    return b" ".join(_TAG.sub(b" ", _NOT_TEXT.sub(b" ", head)).split())
+
+
+def login_url(url: str) -> str | None:
+    """Why a URL is a login or SSO page, or None."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    path = parts.path.lower()
+    if host in _LOGIN_HOSTS or host.endswith(_LOGIN_HOST_SUFFIXES):
+        return f"sign-in host {host}"
+    segments = set(path.strip("/").split("/"))
+    params = {name.lower() for name, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    if segments & _LOGIN_SEGMENTS or any(p in path for p in _LOGIN_PATHS):
+        return f"sign-in page {parts.path}" + (f"?{parts.query}" if parts.query else "")
+    if (host.startswith(_LOGIN_HOST_PREFIXES) or "auth" in segments) and params & _RETURN_PARAMS:
+        return f"sign-in page {host}{parts.path} with a return-to parameter"
+    if "option=com_users" in parts.query.lower() and "view=login" in parts.query.lower():
+        return "Joomla sign-in page"
+    return None
+
+
+def challenge_url(url: str) -> str | None:
+    """Why a URL is a challenge page, or None."""
+    path = urlsplit(url).path.lower()
+    for marker in _CHALLENGE_PATHS:
+        if marker in path:
+            return f"challenge page {marker}"
+    return None
+
+
+def classify(
+    status: int,
+    headers: Mapping[str, str],
+    url: str = "",
+    redirects: Sequence[str] = (),
+    body: bytes = b"",
+) -> Verdict:
+    """What a response is. `headers` maps lower-case names to values,
+    `redirects` lists the URLs redirected from, first requested first."""
+    if status == 407:
+        return Verdict("login", "407 Proxy-Authenticate: the proxy wants credentials")
+    for name, values, kind, vendor in _DECISIVE_HEADERS:
+        value = headers.get(name)
+        if value is not None and (values is None or value.strip().lower() in values):
+            return Verdict(kind, f"header {name}: {value.strip()}", vendor)
+    datadome = headers.get("x-datadome")
+    if datadome is not None and datadome.strip().lower() != "protected" and status >= 400:
+        return Verdict("challenge", f"header x-datadome: {datadome.strip()}", "DataDome")
+
+    hops = [*redirects[1:], url] if redirects else [url]
+    for hop in hops:
+        reason = challenge_url(hop)
+        if reason:
+            return Verdict("challenge", f"redirected to {reason}")
+    if redirects:
+        for hop in hops:
+            reason = login_url(hop)
+            if reason:
+                return Verdict("login", f"redirected to {reason}")
+
+    content_type = headers.get("content-type", "").lower()
+    html = "html" in content_type or (not content_type and body[:512].lstrip().startswith(b"<"))
+    # markers in a script, JSON or robots.txt do not make a page a wall
+    raw = body[:HEAD_BYTES] if html else b""
+    error = status >= 400 or status in (202, 999) or status < 200
+    if error:
+        return _error_page(status, headers, raw.lower(), len(body))
+    short = len(body) <= SHORT_PAGE
+    found = _title(raw) or _marker((raw if short else raw[:MARKER_BYTES]).lower(), _ON_2XX)
+    if found is not None:
+        return found
+    if short:
+        head = raw.lower()
+        widget = next((w for w in _WIDGETS if w in head), None)
+        if widget is not None and len(_visible_text(head)) < 400 and b"password" not in head:
+            return Verdict("challenge", f"page is little more than a CAPTCHA ({widget.decode()!r})")
+    if b"isAccessibleForFree" in raw and _NOT_FREE.search(raw):
+        return Verdict("paywall", "schema.org isAccessibleForFree: false")
+    for marker, platform, window in _MEMBERS_ONLY:
+        if marker in raw[:window]:
+            return Verdict("paywall", f"{platform} ({marker.decode()!r})")
+    if b"password" in raw:
+        head = raw.lower()
+        for marker, platform in _PROTECTED_POSTS:
+            if marker in head:
+                return Verdict("paywall", f"{platform} ({marker.decode()!r})")
+        return _login_form(head)
+    return CONTENT
+
+
+def _title(head: bytes) -> Verdict | None:
+    """A verdict from the page's <title>, if it is an interstitial's."""
+    start = head.find(b"<title")
+    if start < 0:
+        return None
+    start = head.find(b">", start) + 1
+    end = head.find(b"</title", start, start + 300)
+    if start <= 0 or end < 0:
+        return None
+    title = b" ".join(head[start:end].split()).lower()
+    found = _TITLES.get(title)
+    return Verdict(found[0], f"page title {title.decode('utf-8', 'replace')!r}", found[1]) if found else None
+
+
+def _error_page(status: int, headers: Mapping[str, str], head: bytes, size: int) -> Verdict:
+    """An error status (or 202, 999): vendor markers first, then what the
+    status itself says, then generic wording on a short page."""
+    found = _marker(head, _ANY_STATUS)
+    if found is not None:
+        return found
+    if status == 401:
+        challenge = headers.get("www-authenticate")
+        return Verdict("login", f"401 with WWW-Authenticate: {challenge}" if challenge else "401 Unauthorized")
+    if status == 429:
+        return Verdict("ratelimit", "429 Too Many Requests")
+    if status == 503 and "retry-after" in headers:
+        return Verdict("ratelimit", f"503 with Retry-After: {headers['retry-after']}")
+    if status == 999:
+        return Verdict("block", "999 Request denied")
+    if size <= SHORT_PAGE and status in (202, 403, 405, 418):
+        wording = next((w for w in (*_WIDGETS, *_GENERIC) if w in head), None)
+        if wording is not None:
+            return Verdict("challenge", f"{status} page with {wording.decode()!r}")
+    return CONTENT
+
+
+def _login_form(head: bytes) -> Verdict:
+    """A 2xx page whose main content is a sign-in form: one password field,
+    sign-in wording, and little text besides (a header login widget on an
+    article is not a wall)."""
+    fields = len(_PASSWORD_INPUT.findall(head))
+    if fields != 1:
+        return CONTENT
+    title = _TITLE.search(head)
+    titled = bool(title and _SIGN_IN.search(title.group(1)))
+    text = _visible_text(head)
+    worded = bool(_SIGN_IN.search(text))
+    if (titled and len(text) < 6000) or (worded and len(text) < 1500):
+        return Verdict("login", "sign-in form is the page's main content")
     return CONTENT
