@@ -32,6 +32,14 @@ ROBOTS_RETRY_DELAY = 60.0
 ROBOTS_RETRY_MAX_DELAY = 3600.0
 ROBOTS_RETRY_TIMES = 3
 
+# --- Back-off after walls, rate limits and errors ---------------------------
+BACKOFF_CHALLENGE_PAUSE = 600.0
+BACKOFF_GIVE_UP_AFTER = 3
+BACKOFF_RATELIMIT_PAUSE = 30.0
+BACKOFF_MAX_PAUSE = 21600.0
+BACKOFF_RETRY_TIMES = 3
+BACKOFF_MAX_SLOWDOWN = 8.0
+
 # --- Crawl ------------------------------------------------------------------
 CRAWL_ID = None
 CRAWL_MAX_PAGES = 0
@@ -61,6 +69,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "crawler.middlewares.robots.RobotsMiddleware": 100,
+    "crawler.middlewares.walls.WallsMiddleware": 585,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.shards.ParquetPipeline": 800,

@@ -2,8 +2,8 @@
 
 Each site exercises something a polite crawler must handle: robots.txt rules
 and Crawl-delay, a group for the crawler's own token, a login wall, a CAPTCHA
-interstitial, a noindex page, pages in legacy charsets, a slow host and a link
-out of scope.
+interstitial (a whole host behind a challenge), a noindex page, a paywalled
+page, pages in legacy charsets, a slow host and a link out of scope.
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from __future__ import annotations
 from crawler.localweb import Reply, Site, html, redirect
 
 SEEDS = ["http://www.example.com/", "http://shop.example.org/"]
+# The demo gives a challenged host up at once rather than pausing it for
+# minutes (BACKOFF_GIVE_UP_AFTER=1: more cautious than the default, and quick).
+SETTINGS = {"BACKOFF_GIVE_UP_AFTER": 1}
 
 _LOREM = (
     "Polite crawlers read robots.txt before anything else, keep to one request at a time "
@@ -46,6 +49,7 @@ def _www() -> Site:
                     '<a href="/account/">My account</a> · <a href="/members/essay">Members essay</a> · '
                     '<a href="/drafts/unlisted">Unlisted draft</a></p>'
                     '<p><a href="http://blog.example.com/">Our blog</a> · '
+                    '<a href="http://forum.example.com/">Our forum</a> · '
                     '<a href="http://news.example.net/">A friend elsewhere</a></p>',
                 )
             ),
@@ -118,23 +122,27 @@ def _shop() -> Site:
             "/": html(
                 _page(
                     "Example shop",
-                    '<p><a href="/deals">Deals</a> · <a href="/ja/news">お知らせ</a> · '
+                    '<p><a href="/ja/news">お知らせ</a> · '
                     '<a href="http://slow.example.org/">Our slow warehouse</a></p>',
                 )
-            ),
-            "/deals": Reply(
-                status=403,
-                body=(
-                    b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
-                    b"<div id=\"challenge-running\">Verify you are human by completing the action "
-                    b"below.</div><div class=\"g-recaptcha\" data-sitekey=\"6Lc\"></div>"
-                    b"<script>window._cf_chl_opt={cType: 'managed'};</script></body></html>"
-                ),
-                headers=[("cf-mitigated", "challenge"), ("Server", "cloudflare")],
             ),
             "/ja/news": Reply(body=japanese.encode("shift_jis"), content_type="text/html"),
         }
     )
+
+
+def _forum() -> Site:
+    challenge = Reply(
+        status=403,
+        body=(
+            b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
+            b"<div id=\"challenge-running\">Verify you are human by completing the action "
+            b"below.</div><div class=\"g-recaptcha\" data-sitekey=\"6Lc\"></div>"
+            b"<script>window._cf_chl_opt={cType: 'managed'};</script></body></html>"
+        ),
+        headers=[("cf-mitigated", "challenge"), ("Server", "cloudflare")],
+    )
+    return Site({"/robots.txt": _text("User-agent: *\nAllow: /\n")}, fallback=challenge)
 
 
 def _slow() -> Site:
@@ -155,6 +163,7 @@ def demo_sites() -> dict[str, Site]:
     return {
         "www.example.com": _www(),
         "blog.example.com": _blog(),
+        "forum.example.com": _forum(),
         "shop.example.org": _shop(),
         "slow.example.org": _slow(),
         "news.example.net": _elsewhere(),

@@ -11,6 +11,13 @@ REASONS: dict[str, str] = {
     "robots-unreachable": "the site's robots.txt could not be fetched (5xx, 429, network error, "
     "challenge): everything is disallowed until it can",
     "crawl-delay": "the site's robots.txt asks for a Crawl-delay above ROBOTS_MAX_CRAWL_DELAY",
+    "login": "a login wall: HTTP authentication, a redirect into a sign-in page, or a sign-in form",
+    "paywall": "a paywall or members-only page",
+    "challenge": "a CAPTCHA or bot challenge (never solved); the host is paused",
+    "block": "the site blocked the crawler; the host is paused",
+    "ratelimit": "the site asked for fewer requests (429, or 503 with Retry-After); the host is paused",
+    "method": "a request method other than GET or HEAD (the crawler never submits forms)",
+    "credentials": "a URL carrying user information (the crawler never sends credentials)",
     "scope": "outside the crawl's scope (registered domain, host or scheme)",
     "invalid": "not a crawlable http(s) URL",
     "cap": "a crawl limit was reached (CRAWL_MAX_PAGES)",

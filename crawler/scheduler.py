@@ -113,6 +113,16 @@ class PoliteScheduler(BaseScheduler):
 
     def _take(self, host: str) -> Request | None:
         queue = self.queues.get(host)
+        if queue:
+            until = self.politeness.hold(host)
+            if until is not None:
+                kind = self.politeness.gave_up(host)
+                if kind is not None:
+                    self._give_up(host, queue, kind)
+                    return None
+                heapq.heappush(self.held, (until, host))
+                self._held.add(host)
+                return None
         while queue:
             flying = self.in_flight.get(host, set())
             if len(flying) >= self.politeness.host_concurrency(host):
@@ -150,6 +160,14 @@ class PoliteScheduler(BaseScheduler):
                 self.pending -= 1
             else:
                 queue.append(request)
+
+    def _give_up(self, host: str, queue: deque[Request], kind: str) -> None:
+        """Skip every queued request of a host given up after repeated walls."""
+        while queue:
+            url = queue.popleft().url
+            self.ledger.skip(kind, url, f"host {host} was given up after repeated challenges or blocks")
+            self.pending -= 1
+        del self.queues[host]
 
     def _release(self, host: str, request: Request) -> None:
         flying = self.in_flight.get(host)

@@ -140,6 +140,16 @@ def canonical_url(url: str) -> str | None:
     return f"{scheme}://{netloc}{path}?{query}" if query else f"{scheme}://{netloc}{path}"
 
 
+def redact_userinfo(url: str) -> str | None:
+    """The URL with its user information replaced by `***`, if it has any:
+    credentials never reach a request or a log line."""
+    scheme, sep, rest = url.strip().partition("://")
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if not sep or "@" not in authority:
+        return None
+    return f"{scheme}://***@{rest[authority.rindex('@') + 1:]}"
+
+
 def dedupe_key(url: str) -> str:
     """Key under which two canonical URLs count as one document: the same URL
     with its query parameters in sorted order."""

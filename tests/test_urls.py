@@ -1,7 +1,15 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from crawler.urls import Scope, canonical_url, dedupe_key, read_seeds, registered_domain, url_host
+from crawler.urls import (
+    Scope,
+    canonical_url,
+    dedupe_key,
+    read_seeds,
+    redact_userinfo,
+    registered_domain,
+    url_host,
+)
 
 
 @pytest.mark.parametrize(
@@ -117,3 +125,9 @@ def test_read_seeds_list_and_missing_file(tmp_path):
     assert seeds == ["http://a.example.com/", "https://b.example.com/x"] and not problems
     with pytest.raises(OSError):
         read_seeds(str(tmp_path / "missing.txt"))
+
+
+def test_redact_userinfo():
+    assert redact_userinfo("http://user:secret@example.com/a") == "http://***@example.com/a"
+    assert redact_userinfo("http://example.com/a@b") is None
+    assert redact_userinfo("https://a:b@c@example.com:8080/x?y=@") == "https://***@example.com:8080/x?y=@"

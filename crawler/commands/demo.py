@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 from scrapy.commands import ScrapyCommand
 
-from crawler.demo import SEEDS, demo_sites
+from crawler.demo import SEEDS, SETTINGS, demo_sites
 from crawler.localweb import LocalWeb
 
 _SKIP_LINE = re.compile(r"Skipped \(([a-z-]+)\) ")
@@ -47,6 +47,8 @@ class Command(ScrapyCommand):
                 sys.executable, "-m", "scrapy", "crawl", "web", "-a", f"seeds={seeds}",
                 "-s", f"PARQUET_DIR={documents}", "-s", f"LOG_FILE={out / 'crawl.log'}",
             ]
+            for name, value in SETTINGS.items():
+                command += ["-s", f"{name}={value}"]
             print("Running:", " ".join(command[1:]))
             crawl = subprocess.run(command, env=env, check=False)
         if crawl.returncode:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
+from crawler.backoff import BackoffPolicy, HostBackoff
 from crawler.errors import ConfigError
 from crawler.identity import identity_errors, identity_warnings
 from crawler.politeness import politeness_warnings, slot_pacing
+from crawler.reasons import escape
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -20,9 +23,10 @@ logger = logging.getLogger(__name__)
 
 class Politeness:
     """Stops a crawl whose identity is invalid before its first request, warns
-    about less polite settings, and gives every host's download slot its gap:
-    the larger of DOWNLOAD_DELAY and what the host's robots.txt asks for,
-    with jitter that only ever lengthens it."""
+    about less polite settings, and owns how fast each host is crawled: its
+    gap (the larger of DOWNLOAD_DELAY and what its robots.txt asks for, longer
+    while it keeps failing with 5xx, with jitter that only ever lengthens it)
+    and its pauses after challenges, blocks and rate limits."""
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -38,6 +42,17 @@ class Politeness:
         self.concurrency = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
         self._floors: dict[str, dict[str, float]] = {}
         self._paced: set[str] = set()
+        self.policy = BackoffPolicy(
+            challenge_pause=settings.getfloat("BACKOFF_CHALLENGE_PAUSE"),
+            give_up_after=settings.getint("BACKOFF_GIVE_UP_AFTER"),
+            ratelimit_pause=settings.getfloat("BACKOFF_RATELIMIT_PAUSE"),
+            max_pause=settings.getfloat("BACKOFF_MAX_PAUSE"),
+            max_slowdown=settings.getfloat("BACKOFF_MAX_SLOWDOWN"),
+        )
+        self.hosts: dict[str, HostBackoff] = {}
+        self._paused: dict[str, str] = {}  # host -> why, while paused
+        self._gave_up: dict[str, str] = {}  # host -> the kind of wall that ended it
+        self.stats = crawler.stats
         crawler.signals.connect(self._request_reached_downloader, signals.request_reached_downloader)
         if settings.getbool("AUTOTHROTTLE_ENABLED"):
             # Connected after AutoThrottle's own handler, so it runs last.
@@ -53,8 +68,72 @@ class Politeness:
 
     def gap(self, key: str) -> float:
         """Seconds between request starts on a slot: DOWNLOAD_DELAY or what the
-        host's robots.txt files ask for, whichever is longer."""
-        return max([self.base_delay, *self._floors.get(key, {}).values()])
+        host's robots.txt files ask for, whichever is longer, times the
+        host's 5xx slowdown."""
+        state = self.hosts.get(key)
+        slowdown = state.slowdown if state is not None else 1.0
+        return max([self.base_delay, *self._floors.get(key, {}).values()]) * slowdown
+
+    def hold(self, key: str) -> float | None:
+        """Until when (monotonic; inf once given up) the host takes no
+        request, or None if it may take one now."""
+        state = self.hosts.get(key)
+        if state is None or not state.paused_until:
+            return None
+        if state.paused_until > monotonic():
+            return state.paused_until
+        why = self._paused.pop(key, None)
+        if why is not None:
+            logger.info("Resumed host %s after a pause (%s)", key, why)
+            self.stats.inc_value("backoff/resumed")
+        state.paused_until = 0.0
+        return None
+
+    def gave_up(self, key: str) -> str | None:
+        """The kind of wall ("challenge" or "block") after which the host was
+        given up, or None."""
+        return self._gave_up.get(key)
+
+    def walled(self, key: str, kind: str, evidence: str) -> None:
+        """A challenge or block: pause the host, or give up on it."""
+        state = self.hosts.setdefault(key, HostBackoff())
+        pause = state.challenged(self.policy, monotonic())
+        if pause is None:
+            self._gave_up[key] = kind
+            logger.info(
+                "Gave up (%s) host %s after %d challenges or blocks: %s",
+                kind, key, state.walls, escape(evidence),
+            )
+            self.stats.inc_value("backoff/gave_up")
+        else:
+            self._pause(key, kind, pause, evidence)
+
+    def rate_limited(self, key: str, wait: float | None, evidence: str) -> None:
+        """A rate limit: pause the host as long as it asked, or back off."""
+        state = self.hosts.setdefault(key, HostBackoff())
+        self._pause(key, "ratelimit", state.rate_limited(self.policy, monotonic(), wait), evidence)
+
+    def server_error(self, key: str, status: int) -> None:
+        state = self.hosts.setdefault(key, HostBackoff())
+        previous = state.slowdown
+        if state.server_error(self.policy) != previous:
+            logger.info(
+                "Slowed down host %s after a %d: gap %.3g s (x%g)", key, status, self.gap(key), state.slowdown
+            )
+            self.stats.inc_value("backoff/slowed")
+            self.pace(key)
+
+    def succeeded(self, key: str) -> None:
+        state = self.hosts.get(key)
+        if state is not None and (state.ratelimits or state.slowdown > 1):
+            previous = state.slowdown
+            if state.succeeded() != previous:
+                self.pace(key)
+
+    def _pause(self, key: str, kind: str, seconds: float, evidence: str) -> None:
+        self._paused[key] = kind
+        logger.info("Paused (%s) host %s for %.3g s: %s", kind, key, seconds, escape(evidence))
+        self.stats.inc_value(f"backoff/paused/{kind}")
 
     def host_concurrency(self, key: str) -> int:
         """Requests in flight at once on a slot: 1 for a host that asks for a

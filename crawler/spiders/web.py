@@ -23,7 +23,7 @@ from crawler.page import HTML_TYPES, TEXT_TYPES, links, media_type, parse_html
 from crawler.extensions.ledger import Ledger, ledger
 from crawler.reasons import escape
 from crawler.text import Extractor, extractor_name
-from crawler.urls import Scope, canonical_url, read_seeds, registered_domain, url_host
+from crawler.urls import Scope, canonical_url, read_seeds, redact_userinfo, registered_domain, url_host
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class WebSpider(scrapy.Spider):
         for problem in problems:
             logger.warning(
                 "Seed skipped: %s line %d is not a crawlable http(s) URL: %s",
-                source, problem.line, escape(problem.text),
+                source, problem.line, escape(redact_userinfo(problem.text) or problem.text),
             )
         if not self.seeds:
             raise ConfigError(f"no valid http(s) URL in the {source}: give one URL per line")
@@ -103,6 +103,9 @@ class WebSpider(scrapy.Spider):
         for link in links(tree, response.url):
             url = canonical_url(link.url)
             if url is None:
+                redacted = redact_userinfo(link.url)
+                if redacted is not None:
+                    self.ledger.skip("credentials", redacted, "the link carries credentials; they are never sent")
                 continue
             if not self.scope.allows(url_host(url)):
                 self.ledger.skip("scope", url, f"outside scope {self.scope.kind} of the seeds")
