@@ -203,7 +203,7 @@ class RobotsMiddleware:
                         break
                     url = urljoin(response.url, location.decode("latin-1"))
                     continue
-                verdict = classify_response(status, plain_headers(response.headers), response.body)
+                verdict = classify_response(status, plain_headers(response.headers), url, body=response.body)
                 challenged = not verdict.is_content
                 detail = f"{status}, {verdict.kind}: {verdict.evidence}" if challenged else str(status)
                 body = response.body
