@@ -40,7 +40,15 @@ BACKOFF_MAX_PAUSE = 21600.0
 BACKOFF_RETRY_TIMES = 3
 BACKOFF_MAX_SLOWDOWN = 8.0
 
+# --- Opt-out signals and sitemaps -------------------------------------------
+SIGNALS_FOLLOW_REL_NOFOLLOW = False
+SITEMAPS_ENABLED = True
+SITEMAPS_MAX_BYTES = 50 * 1024 * 1024
+SITEMAPS_MAX_URLS = 50000
+SITEMAPS_MAX_DEPTH = 3
+
 # --- Crawl ------------------------------------------------------------------
+CRAWL_PURPOSE = "ai-training"
 CRAWL_ID = None
 CRAWL_MAX_PAGES = 0
 DEPTH_LIMIT = 0
@@ -48,6 +56,7 @@ DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
 DOWNLOAD_TIMEOUT = 30
 SCHEDULER = "crawler.scheduler.PoliteScheduler"
+HTTPERROR_ALLOW_ALL = True
 
 # --- Parquet shards ---------------------------------------------------------
 PARQUET_DIR = "output/documents"

@@ -1,7 +1,7 @@
 """The demo web: a few small sites on loopback that show what the crawler does.
 
-Each site exercises something a polite crawler must handle: robots.txt rules
-and Crawl-delay, a group for the crawler's own token, a login wall, a CAPTCHA
+Each site exercises something a polite crawler must handle: robots.txt rules,
+Crawl-delay and a sitemap, a group for the crawler's own token, a login wall, a CAPTCHA
 interstitial (a whole host behind a challenge), a noindex page, a paywalled
 page, pages in legacy charsets, a slow host and a link out of scope.
 """
@@ -54,6 +54,14 @@ def _www() -> Site:
                 )
             ),
             "/private/report": html(_page("Internal report", "<p>Not for crawlers.</p>")),
+            "/sitemap.xml": Reply(
+                body=b'<?xml version="1.0" encoding="UTF-8"?>'
+                b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                b"<url><loc>http://www.example.com/archive/2019</loc></url>"
+                b"<url><loc>http://www.example.com/articles/1</loc></url></urlset>",
+                content_type="application/xml",
+            ),
+            "/archive/2019": html(_page("Archive 2019", "<p>Listed only in the sitemap.</p>")),
             "/account/": redirect("/login?next=/account/"),
             "/login": html(
                 _page(

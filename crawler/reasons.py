@@ -18,9 +18,17 @@ REASONS: dict[str, str] = {
     "ratelimit": "the site asked for fewer requests (429, or 503 with Retry-After); the host is paused",
     "method": "a request method other than GET or HEAD (the crawler never submits forms)",
     "credentials": "a URL carrying user information (the crawler never sends credentials)",
+    "noindex": "the page says noindex (or none): not stored; its links may be followed",
+    "nofollow": "nofollow (or none) on the page, or rel=nofollow on the link: links not followed",
+    "noai": "the page says noai or noimageai: not stored for AI use",
+    "tdm": "a TDMRep reservation (tdm-reservation: 1) or an unreachable tdmrep.json: not stored for AI use",
+    "content-usage": "an IETF AI-preferences Content-Usage of n for the crawl's purpose: not stored",
+    "noarchive": "the page says noarchive: not stored by an archive crawl",
+    "size": "larger than a size limit",
+    "status": "fetched, but the answer was not a document (3xx without a redirect, 4xx, 5xx)",
     "scope": "outside the crawl's scope (registered domain, host or scheme)",
     "invalid": "not a crawlable http(s) URL",
-    "cap": "a crawl limit was reached (CRAWL_MAX_PAGES)",
+    "cap": "a crawl limit was reached (CRAWL_MAX_PAGES, SITEMAPS_MAX_URLS, SITEMAPS_MAX_DEPTH)",
     "type": "a content type the crawl does not keep",
 }
 

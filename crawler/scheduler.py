@@ -77,7 +77,7 @@ class PoliteScheduler(BaseScheduler):
             key = url_fingerprint(request.url)
             if key in self.seen:
                 return False
-            if self.max_pages and "redirect_urls" not in request.meta:
+            if self.max_pages and "redirect_urls" not in request.meta and "sitemap_depth" not in request.meta:
                 if self.pages >= self.max_pages:
                     self.ledger.skip("cap", request.url, f"CRAWL_MAX_PAGES={self.max_pages} reached")
                     return False

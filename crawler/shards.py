@@ -47,6 +47,12 @@ DOCUMENT_SCHEMA = pa.schema(
         pa.field("digest", pa.string(), nullable=False),
         pa.field("text", pa.string(), nullable=False),
         pa.field("extractor", pa.string(), nullable=False),
+        pa.field("purpose", pa.string(), nullable=False),
+        pa.field("robots_directives", pa.list_(pa.string()), nullable=False),
+        pa.field("tdm_reservation", pa.int8()),
+        pa.field("tdm_policy", pa.string()),
+        pa.field("tdm_source", pa.string()),
+        pa.field("content_usage", pa.string()),
     ]
 )
 
@@ -54,7 +60,7 @@ DOCUMENT_SCHEMA = pa.schema(
 # CPU and falls back to plain encoding anyway).
 DOCUMENT_DICTIONARY_COLUMNS = [
     "crawl_id", "host", "registered_domain", "content_type", "charset", "extractor",
-    "headers.list.element.name",
+    "headers.list.element.name", "purpose", "robots_directives.list.element", "tdm_source",
 ]
 
 

@@ -36,6 +36,14 @@ class Crawl:
         return sorted(d["url"] for d in self.documents(["url"]))
 
 
+POLICY_FILES = ("/robots.txt", "/.well-known/tdmrep.json")
+
+
+def page_paths(web: LocalWeb, host: str) -> list[str]:
+    """Sorted targets the server saw for `host`, robots.txt and tdmrep.json left out."""
+    return sorted(s.target for s in web.requests(host) if s.path not in POLICY_FILES)
+
+
 def crawl_command(seeds: str, out: Path, settings: dict[str, Any] | None = None,
                   args: dict[str, str] | None = None) -> list[str]:
     command = [sys.executable, "-m", "scrapy", "crawl", "web", "-a", f"seeds={seeds}",

@@ -85,7 +85,7 @@ def test_one_request_at_a_time_and_one_second_apart_per_host(serve, tmp_path):
     assert crawl.returncode == 0, crawl.log
     for host in sites:
         seen = sorted(web.requests(host), key=lambda s: s.start)
-        assert len(seen) == 8  # robots.txt, the home page and six pages
+        assert len(seen) == 9  # robots.txt, tdmrep.json, the home page and six pages
         for before, after in zip(seen, seen[1:]):
             assert after.start >= before.end, "two requests in flight to one host"
             assert after.start - before.start >= 1.0, (before.url, after.url)

@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from crawler.localweb import LocalWeb, Reply, Site, html, redirect
-from tests.support import run_crawl
+from tests.support import page_paths, run_crawl
 
 
 def robots(text: str, **kwargs) -> Reply:
@@ -70,15 +70,11 @@ def crawled(tmp_path_factory):
     return web, crawl
 
 
-def pages(web, host):
-    return sorted(s.target for s in web.requests(host) if not s.path.startswith("/robots"))
-
-
 @pytest.mark.parametrize("host", ["down.example.com", "timeout.example.com"])
 def test_unreachable_robots_means_no_page_request(crawled, host):
     web, crawl = crawled
-    assert pages(web, host) == []
-    assert [s.path for s in web.requests(host)] == ["/robots.txt", "/robots.txt"]  # one retry
+    assert page_paths(web, host) == []
+    assert [s.path for s in web.requests(host)] == ["/robots.txt", "/robots.txt"]  # one retry, nothing else
     assert f"Skipped (robots-unreachable) http://{host}/" in crawl.log
     assert f"robots.txt http://{host}/robots.txt: unreachable" in crawl.log
 
@@ -86,27 +82,27 @@ def test_unreachable_robots_means_no_page_request(crawled, host):
 def test_robots_fetched_again_after_a_failure_then_honoured(crawled):
     web, crawl = crawled
     assert [s.path for s in web.requests("flaky.example.com")][:2] == ["/robots.txt", "/robots.txt"]
-    assert pages(web, "flaky.example.com") == ["/", "/a"]
+    assert page_paths(web, "flaky.example.com") == ["/", "/a"]
 
 
 @pytest.mark.parametrize("host", ["missing.example.com", "gone.example.com"])
 def test_missing_robots_means_a_normal_crawl(crawled, host):
     web, crawl = crawled
-    assert pages(web, host) == ["/", "/a", "/b"]
+    assert page_paths(web, host) == ["/", "/a", "/b"]
     assert f"robots.txt http://{host}/robots.txt: unavailable" in crawl.log
 
 
 def test_redirected_robots_is_honoured_on_the_original_origin(crawled):
     web, crawl = crawled
-    assert pages(web, "moved.example.com") == ["/", "/a"]
-    assert pages(web, "away.example.com") == ["/", "/a"]
+    assert page_paths(web, "moved.example.com") == ["/", "/a", "/robots-real.txt"]
+    assert page_paths(web, "away.example.com") == ["/", "/a"]
     assert [s.path for s in web.requests("rules.example.net")] == ["/robots.txt"]
     assert "Skipped (robots) http://away.example.com/b" in crawl.log
 
 
 def test_own_group_wildcards_anchors_and_longest_match(crawled):
     web, crawl = crawled
-    assert pages(web, "rules.example.com") == ["/", "/doc.pdf?v=2", "/page", "/private/public/y"]
+    assert page_paths(web, "rules.example.com") == ["/", "/doc.pdf?v=2", "/page", "/private/public/y"]
     line = next(line for line in crawl.log.splitlines() if "Skipped (robots) http://rules.example.com/private/x" in line)
     assert "Disallow: /private (line 7) in User-agent: politecrawler (line 4)" in line
 
@@ -114,7 +110,7 @@ def test_own_group_wildcards_anchors_and_longest_match(crawled):
 def test_crawl_delay_spaces_one_host_while_others_proceed(crawled):
     web, _ = crawled
     delayed = sorted(s.start for s in web.requests("delay.example.com"))
-    assert len(delayed) == 5  # robots.txt and four pages
+    assert len(delayed) == 6  # robots.txt, tdmrep.json and four pages
     assert min(b - a for a, b in zip(delayed, delayed[1:])) >= 2.0
     fast = [s.start for s in web.requests("fast.example.com")]
     during = [t for t in fast if delayed[0] < t < delayed[-1]]
@@ -123,7 +119,7 @@ def test_crawl_delay_spaces_one_host_while_others_proceed(crawled):
 
 def test_crawl_delay_above_the_cap_skips_the_host(crawled):
     web, crawl = crawled
-    assert pages(web, "tooslow.example.com") == []
+    assert page_paths(web, "tooslow.example.com") == []
     assert "Skipped (crawl-delay) http://tooslow.example.com/" in crawl.log
 
 

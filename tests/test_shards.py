@@ -38,6 +38,12 @@ def row(i: int, body_size: int = 10_000) -> dict:
         "digest": "sha1:X",
         "text": str(i),
         "extractor": "lxml-main",
+        "purpose": "ai-training",
+        "robots_directives": ["noarchive"],
+        "tdm_reservation": None,
+        "tdm_policy": None,
+        "tdm_source": None,
+        "content_usage": None,
     }
 
 

@@ -117,7 +117,8 @@ def test_a_challenged_host_gets_at_most_one_more_request_within_30_s(serve, tmp_
 
     links = "".join(f'<a href="/p{i}">{i}</a>' for i in range(20))
     web = serve({
-        "shy.example.com": Site({"/robots.txt": Reply(status=404), "/": html(links)}, fallback=after_three),
+        "shy.example.com": Site({"/robots.txt": Reply(status=404), "/.well-known/tdmrep.json": Reply(status=404),
+                                 "/": html(links)}, fallback=after_three),
         "calm.example.com": Site({"/robots.txt": Reply(status=404), "/": html(links)}, fallback=Reply(body=ARTICLE)),
     })
     crawl = run_crawl(web, "http://shy.example.com/,http://calm.example.com/", tmp_path,

@@ -99,6 +99,8 @@ class Command(ScrapyCommand):
         assert self.crawler_process is not None and self.settings is not None
         self.settings.set("ITEM_PIPELINES", {}, priority="cmdline")
         self.settings.set("ROBOTS_RETRY_TIMES", 0, priority="cmdline")
+        # robots.txt is what is reported: no purpose that calls for tdmrep.json
+        self.settings.set("CRAWL_PURPOSE", "search", priority="cmdline")
         lines: list[str] = []
         self.crawler_process.crawl(_RobotsCheck, urls=urls, agent=agent, lines=lines)
         self.crawler_process.start()

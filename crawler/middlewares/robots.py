@@ -1,16 +1,20 @@
-"""The robots layer: fetches robots.txt once per origin before any other
-request to it, through the host's politeness slot, and enforces it.
+"""The robots layer: fetches an origin's policy files before any other request
+to it, through the host's politeness slot, and enforces them.
 
-Decisions come from `crawler.robots`; this middleware fetches, caches, logs
-and acts. The scheduler asks `readiness()` before it hands out a request, so
-pages of an origin wait in the scheduler, not here, while its robots.txt is
-fetched or unreachable.
+The files are robots.txt (always) and `/.well-known/tdmrep.json` (when the
+crawl's purpose calls for TDMRep), each fetched once per origin, cached for
+ROBOTS_CACHE_SECONDS and judged by the same status-code policy. Decisions
+come from `crawler.robots` and `crawler.signals`; this middleware fetches,
+caches, logs and acts. The scheduler asks `readiness()` before it hands out a
+request, so pages of an origin wait in the scheduler, not here, while a file
+is fetched or unreachable.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from time import monotonic
@@ -29,6 +33,7 @@ from crawler.extensions.politeness import politeness
 from crawler.headers import plain_headers
 from crawler.reasons import escape
 from crawler.robots import Availability, RobotsRules, classify, origin_of, parse, retry_delay
+from crawler.signals import TdmRule, needs_tdmrep, parse_tdmrep, robots_usage, tdm_file_rule
 from crawler.urls import canonical_url
 from crawler.walls import classify as classify_response
 
@@ -41,27 +46,52 @@ logger = logging.getLogger(__name__)
 MAX_REDIRECTS = 5
 MAX_CACHE_SECONDS = 86400.0
 
-#: Signal sent with `origin=` when a robots.txt fetch for it has settled.
+#: Signal sent with `origin=` when a fetch of one of its files has settled.
 robots_resolved = object()
 
 
 class Readiness(Enum):
     READY = "ready"  # the policy is known: requests may go
-    FETCHING = "fetching"  # robots.txt is being fetched: requests wait
-    WAITING = "waiting"  # robots.txt unreachable: requests wait for the retry
+    FETCHING = "fetching"  # a policy file is being fetched: requests wait
+    WAITING = "waiting"  # a policy file is unreachable: requests wait for the retry
     DROP = "drop"  # requests to this origin are skipped (reason given)
 
 
+@dataclass(frozen=True)
+class PolicyFile:
+    path: str
+    parse: Callable[[bytes], Any]
+    unreachable_reason: str
+    unreachable_means: str
+
+
+ROBOTS_TXT = PolicyFile("/robots.txt", parse, "robots-unreachable", "everything disallowed")
+TDMREP = PolicyFile("/.well-known/tdmrep.json", parse_tdmrep, "tdm", "every document reserved")
+
+
 @dataclass
-class OriginState:
+class FileState:
     availability: Availability | None = None
-    rules: RobotsRules | None = None
+    value: Any = None  # the parsed file, when PARSED
     detail: str = ""
     expires: float = 0.0
     failures: int = 0
     fetching: bool = False
+
+
+@dataclass
+class OriginState:
+    files: dict[str, FileState] = field(default_factory=dict)
     delay: float | None = None
     waiters: list[Deferred[None]] = field(default_factory=list)
+
+    def file(self, policy_file: PolicyFile) -> FileState:
+        return self.files.setdefault(policy_file.path, FileState())
+
+    @property
+    def rules(self) -> RobotsRules | None:
+        state = self.files.get(ROBOTS_TXT.path)
+        return state.value if state is not None else None
 
 
 def request_origin(url: str) -> str:
@@ -84,6 +114,7 @@ class RobotsMiddleware:
         self.retry_base = settings.getfloat("ROBOTS_RETRY_DELAY")
         self.retry_ceiling = settings.getfloat("ROBOTS_RETRY_MAX_DELAY")
         self.retry_times = settings.getint("ROBOTS_RETRY_TIMES")
+        self.files = [ROBOTS_TXT, TDMREP] if needs_tdmrep(settings["CRAWL_PURPOSE"]) else [ROBOTS_TXT]
         self.origins: dict[str, OriginState] = {}
         self.ledger = ledger(crawler)
         self.politeness = politeness(crawler)
@@ -94,28 +125,45 @@ class RobotsMiddleware:
         return cls(crawler)
 
     def readiness(self, origin: str) -> tuple[Readiness, Any]:
-        """Whether requests to `origin` may go now; starts a fetch of its
-        robots.txt when none is known or the known one is stale. WAITING
-        comes with the monotonic time of the retry, DROP with a reason."""
+        """Whether requests to `origin` may go now; starts a fetch of a policy
+        file when none is known or the known one is stale. WAITING comes with
+        the monotonic time of the retry, DROP with a skip reason."""
         state = self.origins.get(origin)
         if state is None:
             state = self.origins[origin] = OriginState()
-        if state.fetching:
-            return Readiness.FETCHING, None
-        unreachable = state.availability is Availability.UNREACHABLE
-        if unreachable and state.failures > self.retry_times:
-            return Readiness.DROP, "robots-unreachable"
-        if monotonic() >= state.expires:
-            self._start(origin, state)
-            return Readiness.FETCHING, None
-        if unreachable:
-            return Readiness.WAITING, state.expires
-        if state.delay is not None and state.delay > self.max_delay:
-            return Readiness.DROP, "crawl-delay"
+        for policy_file in self.files:
+            kind, info = self._file_readiness(origin, state, policy_file)
+            if kind is not Readiness.READY:
+                return kind, info
+            if policy_file is ROBOTS_TXT and state.delay is not None and state.delay > self.max_delay:
+                return Readiness.DROP, "crawl-delay"
         return Readiness.READY, None
 
+    def _file_readiness(self, origin: str, state: OriginState, policy_file: PolicyFile) -> tuple[Readiness, Any]:
+        file = state.file(policy_file)
+        if file.fetching:
+            return Readiness.FETCHING, None
+        unreachable = file.availability is Availability.UNREACHABLE
+        if unreachable and file.failures > self.retry_times:
+            return Readiness.DROP, policy_file.unreachable_reason
+        if monotonic() >= file.expires:
+            if policy_file is not ROBOTS_TXT and not self._robots_allow(state, origin + policy_file.path):
+                self._settle(origin, policy_file, Availability.UNAVAILABLE, None, "disallowed by robots.txt")
+                return Readiness.READY, None
+            file.fetching = True
+            done = deferred_from_coro(self._fetch(origin, policy_file))
+            done.addErrback(lambda f: logger.error("%s%s fetch failed: %s", origin, policy_file.path, f.value))
+            return Readiness.FETCHING, None
+        if unreachable:
+            return Readiness.WAITING, file.expires
+        return Readiness.READY, None
+
+    def _robots_allow(self, state: OriginState, url: str) -> bool:
+        rules = state.rules
+        return rules is None or rules.allowed(url, self.token)
+
     async def policy(self, origin: str) -> tuple[Readiness, Any]:
-        """`readiness()`, once any fetch of the origin's robots.txt has settled."""
+        """`readiness()`, once any fetch of the origin's files has settled."""
         kind, info = self.readiness(origin)
         while kind is Readiness.FETCHING:
             waiter: Deferred[None] = Deferred()
@@ -128,49 +176,67 @@ class RobotsMiddleware:
         """Why `url` may or may not be fetched by `agent`, once its origin's
         policy is settled: the skip reason (None: allowed) and the explanation."""
         state = self.origins[origin]
-        robots_url = f"{origin}/robots.txt"
+        robots_url = f"{origin}{ROBOTS_TXT.path}"
         if kind is Readiness.DROP and info == "crawl-delay":
             return info, (
                 f"{robots_url}: crawl-delay {state.delay:g} s is above "
                 f"ROBOTS_MAX_CRAWL_DELAY={self.max_delay:g}"
             )
         if kind is not Readiness.READY:
-            return "robots-unreachable", f"{robots_url}: unreachable ({state.detail}): everything disallowed"
-        if state.rules is None:
-            return None, f"{robots_url}: unavailable ({state.detail}): everything allowed"
-        decision = state.rules.explain(url, agent)
+            policy_file = next(
+                (f for f in self.files if state.file(f).availability is Availability.UNREACHABLE), ROBOTS_TXT
+            )
+            file = state.file(policy_file)
+            return policy_file.unreachable_reason, (
+                f"{origin}{policy_file.path}: unreachable ({file.detail}): {policy_file.unreachable_means}"
+            )
+        robots = state.file(ROBOTS_TXT)
+        if robots.value is None:
+            return None, f"{robots_url}: unavailable ({robots.detail}): everything allowed"
+        decision = robots.value.explain(url, agent)
         return (None if decision.allowed else "robots"), f"{robots_url}: {decision}"
 
     def crawl_delay(self, origin: str, agent: str) -> float | None:
         rules = self.origins[origin].rules
         return rules.crawl_delay(agent) if rules is not None else None
 
+    def file_signals(self, url: str) -> tuple[TdmRule | None, tuple[dict[str, str], str | None]]:
+        """What the origin's files say about using `url`: the matching
+        tdmrep.json rule, and robots.txt's Content-Usage for it."""
+        state = self.origins.get(request_origin(url))
+        if state is None:
+            return None, ({}, None)
+        tdm_state = state.files.get(TDMREP.path)
+        rules = tdm_state.value if tdm_state is not None else None
+        robots = state.rules
+        prefs = robots_usage(robots.content_usage(self.token), url) if robots is not None else ({}, None)
+        return (tdm_file_rule(rules, url) if rules else None), prefs
+
+    def sitemaps(self, origin: str) -> list[str]:
+        rules = self.origins[origin].rules
+        return list(rules.sitemaps) if rules is not None else []
+
     async def process_request(self, request: Request) -> None:
         if request.meta.get("robots_txt"):
             return
         origin = request_origin(request.url)
         kind, info = await self.policy(origin)
-        state = self.origins[origin]
-        if kind is Readiness.READY and (state.rules is None or state.rules.allowed(request.url, self.token)):
+        rules = self.origins[origin].rules
+        if kind is Readiness.READY and (rules is None or rules.allowed(request.url, self.token)):
             self.stats.inc_value("robots/allowed")
             return
         self.skip(request.url, origin, kind, info)
         raise IgnoreRequest("robots.txt")
 
     def skip(self, url: str, origin: str, kind: Readiness, info: Any) -> None:
-        """Record a URL skipped because of its origin's robots.txt."""
+        """Record a URL skipped because of its origin's policy files."""
         reason, detail = self.decide(url, origin, kind, info, self.token)
         assert reason is not None
         if reason == "robots":
             self.stats.inc_value("robots/disallowed")
         self.ledger.skip(reason, url, detail)
 
-    def _start(self, origin: str, state: OriginState) -> None:
-        state.fetching = True
-        done = deferred_from_coro(self._fetch(origin))
-        done.addErrback(lambda f: logger.error("robots.txt fetch for %s failed: %s", origin, f.value))
-
-    def _robots_request(self, url: str, origin: str) -> Request:
+    def _request(self, url: str, origin: str) -> Request:
         return Request(
             url,
             callback=NO_CALLBACK,
@@ -184,17 +250,15 @@ class RobotsMiddleware:
             },
         )
 
-    async def _fetch(self, origin: str) -> None:
-        url = f"{origin}/robots.txt"
+    async def _fetch(self, origin: str, policy_file: PolicyFile) -> None:
+        url = f"{origin}{policy_file.path}"
         status: int | None = None
         body = b""
         detail = ""
         challenged = False
         try:
             for hop in range(MAX_REDIRECTS + 1):
-                response: Response = await self.crawler.engine.download_async(
-                    self._robots_request(url, origin)
-                )
+                response: Response = await self.crawler.engine.download_async(self._request(url, origin))
                 location = response.headers.get(b"Location")
                 status = response.status
                 if 300 <= status < 400 and location:
@@ -206,64 +270,76 @@ class RobotsMiddleware:
                 verdict = classify_response(status, plain_headers(response.headers), url, body=response.body)
                 challenged = not verdict.is_content
                 detail = f"{status}, {verdict.kind}: {verdict.evidence}" if challenged else str(status)
+                if verdict.kind in ("challenge", "block"):
+                    self.politeness.walled(urlsplit(url).hostname or "", verdict.kind, f"{verdict} at {url}")
                 body = response.body
                 break
         except Exception as exc:  # noqa: BLE001 - any failure to fetch means unreachable
             status = None
             detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         availability = classify(status, challenged=challenged)
-        if url != f"{origin}/robots.txt" and availability is Availability.PARSED:
+        if url != f"{origin}{policy_file.path}" and availability is Availability.PARSED:
             detail += f" via {url}"
-        self._settle(origin, availability, parse(body) if availability is Availability.PARSED else None, detail)
+        value = policy_file.parse(body) if availability is Availability.PARSED else None
+        self._settle(origin, policy_file, availability, value, detail)
 
     def _settle(
-        self, origin: str, availability: Availability, rules: RobotsRules | None, detail: str
+        self, origin: str, policy_file: PolicyFile, availability: Availability, value: Any, detail: str
     ) -> None:
         state = self.origins[origin]
+        file = state.file(policy_file)
         now = monotonic()
-        robots_url = f"{origin}/robots.txt"
-        self.stats.inc_value(f"robots/fetch/{availability.value}")
+        label = f"{policy_file.path.rsplit('/', 1)[1]} {origin}{policy_file.path}"
+        self.stats.inc_value(f"{'robots' if policy_file is ROBOTS_TXT else 'tdmrep'}/fetch/{availability.value}")
         if availability is Availability.UNREACHABLE:
-            state.failures += 1
-            cached = state.availability is not None and state.availability is not Availability.UNREACHABLE
-            if state.failures > self.retry_times and not cached:
-                state.expires = math.inf
-                plan = f"gave up after {state.failures} attempt{'s' if state.failures > 1 else ''}"
+            file.failures += 1
+            cached = file.availability is not None and file.availability is not Availability.UNREACHABLE
+            if file.failures > self.retry_times and not cached:
+                file.expires = math.inf
+                plan = f"gave up after {file.failures} attempt{'s' if file.failures > 1 else ''}"
             else:
-                wait = retry_delay(state.failures, self.retry_base, self.retry_ceiling)
-                state.expires = now + wait
-                plan = f"retry {state.failures} in {wait:g} s"
+                wait = retry_delay(file.failures, self.retry_base, self.retry_ceiling)
+                file.expires = now + wait
+                plan = f"retry {file.failures} in {wait:g} s"
             if cached:
                 logger.info(
-                    "robots.txt %s: unreachable (%s): the copy fetched earlier still applies; %s",
-                    robots_url, escape(detail), plan,
+                    "%s: unreachable (%s): the copy fetched earlier still applies; %s", label, escape(detail), plan
                 )
             else:
-                state.availability, state.rules, state.detail = availability, None, detail
+                file.availability, file.value, file.detail = availability, None, detail
                 logger.info(
-                    "robots.txt %s: unreachable (%s): everything disallowed; %s",
-                    robots_url, escape(detail), plan,
+                    "%s: unreachable (%s): %s; %s", label, escape(detail), policy_file.unreachable_means, plan
                 )
         else:
-            state.availability, state.rules, state.detail = availability, rules, detail
-            state.failures = 0
-            state.expires = now + self.ttl
-            state.delay = rules.crawl_delay(self.token) if rules is not None else None
-            if availability is Availability.UNAVAILABLE:
-                logger.info("robots.txt %s: unavailable (%s): everything allowed", robots_url, escape(detail))
+            file.availability, file.value, file.detail = availability, value, detail
+            file.failures = 0
+            file.expires = now + self.ttl
+            if policy_file is ROBOTS_TXT:
+                self._robots_settled(origin, state, label)
+            elif availability is Availability.UNAVAILABLE:
+                logger.info("%s: unavailable (%s): no reservation for the origin", label, escape(detail))
             else:
-                delay = f"crawl-delay {state.delay:g} s" if state.delay is not None else "no crawl-delay"
-                logger.info("robots.txt %s: parsed (%s); %s for %s", robots_url, escape(detail), delay, self.token)
-            host = urlsplit(origin).hostname or ""
-            if state.delay is not None and state.delay > self.max_delay:
-                logger.info(
-                    "robots.txt %s: crawl-delay %g s exceeds ROBOTS_MAX_CRAWL_DELAY=%g: origin skipped",
-                    robots_url, state.delay, self.max_delay,
-                )
-            else:
-                self.politeness.set_floor(host, origin, state.delay or 0.0)
-        state.fetching = False
+                logger.info("%s: parsed (%s); %d rules", label, escape(detail), len(value))
+        file.fetching = False
         waiters, state.waiters = state.waiters, []
         for waiter in waiters:
             waiter.callback(None)
         self.crawler.signals.send_catch_log(robots_resolved, origin=origin)
+
+    def _robots_settled(self, origin: str, state: OriginState, label: str) -> None:
+        file = state.file(ROBOTS_TXT)
+        rules = file.value
+        state.delay = rules.crawl_delay(self.token) if rules is not None else None
+        if file.availability is Availability.UNAVAILABLE:
+            logger.info("%s: unavailable (%s): everything allowed", label, escape(file.detail))
+        else:
+            delay = f"crawl-delay {state.delay:g} s" if state.delay is not None else "no crawl-delay"
+            logger.info("%s: parsed (%s); %s for %s", label, escape(file.detail), delay, self.token)
+        host = urlsplit(origin).hostname or ""
+        if state.delay is not None and state.delay > self.max_delay:
+            logger.info(
+                "%s: crawl-delay %g s exceeds ROBOTS_MAX_CRAWL_DELAY=%g: origin skipped",
+                label, state.delay, self.max_delay,
+            )
+        else:
+            self.politeness.set_floor(host, origin, state.delay or 0.0)

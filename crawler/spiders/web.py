@@ -19,7 +19,10 @@ from scrapy.utils.misc import load_object
 from crawler.errors import ConfigError
 from crawler.headers import header_list
 from crawler.job import crawl_id
+from crawler.middlewares.robots import RobotsMiddleware, robots_resolved
 from crawler.page import HTML_TYPES, TEXT_TYPES, links, media_type, parse_html
+from crawler.signals import PURPOSES, Decision, Signals, decide, page_signals
+from crawler.sitemaps import read_sitemap
 from crawler.extensions.ledger import Ledger, ledger
 from crawler.reasons import escape
 from crawler.text import Extractor, extractor_name
@@ -75,44 +78,136 @@ class WebSpider(scrapy.Spider):
                 "name a callable (html, tree) -> str by its import path"
             ) from None
         spider.extractor_name = extractor_name(spider.extractor)
+        spider.purpose = settings.get("CRAWL_PURPOSE")
+        if spider.purpose not in PURPOSES:
+            raise ConfigError(
+                f"CRAWL_PURPOSE={spider.purpose!r} is not a known purpose: use one of {', '.join(PURPOSES)}"
+            )
+        spider.token = settings.get("ROBOTSTXT_USER_AGENT")
+        spider.follow_rel_nofollow = settings.getbool("SIGNALS_FOLLOW_REL_NOFOLLOW")
+        spider.sitemap_caps = (
+            settings.getint("SITEMAPS_MAX_BYTES"),
+            settings.getint("SITEMAPS_MAX_URLS"),
+            settings.getint("SITEMAPS_MAX_DEPTH"),
+        )
+        spider.sitemaps_enabled = settings.getbool("SITEMAPS_ENABLED")
+        spider._sitemap_origins: set[str] = set()
+        crawler.signals.connect(spider._origin_resolved, robots_resolved)
         return spider
 
     @cached_property
     def ledger(self) -> Ledger:
         return ledger(self.crawler)
 
+    @cached_property
+    def robots(self) -> RobotsMiddleware:
+        found = self.crawler.get_downloader_middleware(RobotsMiddleware)
+        assert found is not None
+        return found
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.seeds:
             yield scrapy.Request(url, callback=self.parse)
 
     def parse(self, response: Response) -> Iterator[Any]:
+        if response.status >= 300:
+            self.ledger.skip("status", response.url, f"HTTP {response.status}: not stored")
+            return
         mtype = media_type(response.headers.get(b"Content-Type"))
         if mtype in HTML_TYPES or (not mtype and isinstance(response, HtmlResponse)):
             assert isinstance(response, TextResponse)
             html = response.text
             tree = parse_html(html)
-            yield self._document(response, self.extractor(html, tree), self.extractor_name)
+            metas = [(m.get("name"), m.get("content")) for m in tree.iter("meta") if m.get("name")] if tree is not None else []
+            decision, signals = self._signals(response, metas)
+            if decision.store is None:
+                yield self._document(response, self.extractor(html, tree), self.extractor_name, signals)
             if tree is not None:
-                yield from self._follow(response, tree)
+                if decision.follow:
+                    yield from self._follow(response, tree)
+                else:
+                    self.ledger.skip("nofollow", response.url, f"{decision.follow_detail}: its links are not followed")
         elif mtype in TEXT_TYPES and isinstance(response, TextResponse):
-            yield self._document(response, response.text, "plain")
+            decision, signals = self._signals(response, [])
+            if decision.store is None:
+                yield self._document(response, response.text, "plain", signals)
         else:
             self.ledger.skip("type", response.url, f"content type {mtype or 'unknown'} is not kept")
 
+    def _signals(self, response: Response, metas: list[tuple[str, str]]) -> tuple[Decision, Signals]:
+        headers = {
+            name.decode().lower(): [v.decode("latin-1") for v in response.headers.getlist(name)]
+            for name in _SIGNAL_HEADERS
+            if name in response.headers
+        }
+        tdm_rule, robots_prefs = self.robots.file_signals(response.url)
+        signals = page_signals(self.token, headers, metas, tdm_rule, robots_prefs)
+        decision = decide(self.purpose, signals)
+        if decision.store is not None:
+            self.ledger.skip(decision.store, response.url, f"{decision.store_detail} (purpose {self.purpose})")
+        return decision, signals
+
     def _follow(self, response: Response, tree: Any) -> Iterator[scrapy.Request]:
         for link in links(tree, response.url):
-            url = canonical_url(link.url)
+            url = self._in_scope(link.url)
             if url is None:
-                redacted = redact_userinfo(link.url)
-                if redacted is not None:
-                    self.ledger.skip("credentials", redacted, "the link carries credentials; they are never sent")
                 continue
-            if not self.scope.allows(url_host(url)):
-                self.ledger.skip("scope", url, f"outside scope {self.scope.kind} of the seeds")
+            if link.nofollow and not self.follow_rel_nofollow:
+                self.ledger.skip("nofollow", url, f'rel="nofollow" on its link from {response.url}')
                 continue
             yield scrapy.Request(url, callback=self.parse)
 
-    def _document(self, response: Response, text: str, extractor: str) -> dict[str, Any]:
+    def _in_scope(self, link: str) -> str | None:
+        """The canonical URL of a link the crawl may follow, or None (skips
+        with credentials or out of scope are recorded)."""
+        url = canonical_url(link)
+        if url is None:
+            redacted = redact_userinfo(link)
+            if redacted is not None:
+                self.ledger.skip("credentials", redacted, "the link carries credentials; they are never sent")
+            return None
+        if not self.scope.allows(url_host(url)):
+            self.ledger.skip("scope", url, f"outside scope {self.scope.kind} of the seeds")
+            return None
+        return url
+
+    def _origin_resolved(self, origin: str, **kwargs: Any) -> None:
+        """Schedule the sitemaps a newly fetched robots.txt lists, once per origin."""
+        if not self.sitemaps_enabled or origin in self._sitemap_origins:
+            return
+        if self.robots.origins[origin].rules is None:
+            return
+        self._sitemap_origins.add(origin)
+        for location in self.robots.sitemaps(origin):
+            url = self._in_scope(location)
+            if url is not None:
+                self.crawler.engine.crawl(
+                    scrapy.Request(url, callback=self.parse_sitemap, meta={"sitemap_depth": 1})
+                )
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        if response.status >= 300:
+            self.ledger.skip("status", response.url, f"HTTP {response.status}: sitemap not read")
+            return
+        max_bytes, max_urls, max_depth = self.sitemap_caps
+        depth = response.meta["sitemap_depth"]
+        sitemap = read_sitemap(response.body, max_bytes, max_urls)
+        if sitemap.problem:
+            reason = "size" if not sitemap.kind else "cap"
+            self.ledger.skip(reason, response.url, f"sitemap: {sitemap.problem}")
+        self.crawler.stats.inc_value("sitemaps/read")
+        for location in sitemap.locations:
+            url = self._in_scope(location)
+            if url is None:
+                continue
+            if sitemap.kind == "urlset":
+                yield scrapy.Request(url, callback=self.parse)
+            elif depth >= max_depth:
+                self.ledger.skip("cap", url, f"sitemap nested deeper than SITEMAPS_MAX_DEPTH={max_depth}")
+            else:
+                yield scrapy.Request(url, callback=self.parse_sitemap, meta={"sitemap_depth": depth + 1})
+
+    def _document(self, response: Response, text: str, extractor: str, signals: Signals) -> dict[str, Any]:
         request = response.request
         assert request is not None
         redirects = response.meta.get("redirect_urls")
@@ -135,7 +230,16 @@ class WebSpider(scrapy.Spider):
             "digest": sha1_digest(body),
             "text": text,
             "extractor": extractor,
+            "purpose": self.purpose,
+            "robots_directives": sorted(signals.directives),
+            "tdm_reservation": signals.tdm_reservation,
+            "tdm_policy": signals.tdm_policy,
+            "tdm_source": signals.tdm_source,
+            "content_usage": signals.usage_text,
         }
+
+
+_SIGNAL_HEADERS = (b"X-Robots-Tag", b"tdm-reservation", b"tdm-policy", b"Content-Usage")
 
 
 def _header(response: Response, name: bytes) -> str | None:
