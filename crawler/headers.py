@@ -1,7 +1,10 @@
-"""HTTP headers as plain data for the pure decision modules."""
+"""HTTP messages as plain data: headers for the pure decision modules, and
+the digest of a payload."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Iterable, Mapping
 
 
@@ -21,3 +24,8 @@ def header_list(headers: Mapping[bytes, Iterable[bytes]]) -> list[dict[str, str]
         for name, values in headers.items()
         for value in values
     ]
+
+
+def sha1_digest(body: bytes) -> str:
+    """`sha1:` + base32, the WARC / Common Crawl spelling of a payload digest."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode()  # noqa: S324

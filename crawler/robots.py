@@ -26,8 +26,8 @@ import math
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import NamedTuple
 from functools import cached_property
+from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
 from protego import Protego
