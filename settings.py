@@ -64,6 +64,15 @@ PARQUET_ROW_GROUP_BYTES = 32 * 1024 * 1024
 PARQUET_FILE_BYTES = 256 * 1024 * 1024
 PARQUET_COMPRESSION = "zstd"
 PARQUET_COMPRESSION_LEVEL = 3
+PARQUET_FILE_SECONDS = 600.0
+
+# --- Audit trail and progress -------------------------------------------------
+AUDIT_DIR = "output/audit"
+AUDIT_ROW_GROUP_BYTES = 4 * 1024 * 1024
+AUDIT_FILE_BYTES = 64 * 1024 * 1024
+AUDIT_FILE_SECONDS = 300.0
+PROGRESS_INTERVAL = 60.0
+PROGRESS_HOSTS = 20
 
 # --- Text extraction --------------------------------------------------------
 TEXT_EXTRACTOR = "crawler.text.main_text"
@@ -71,8 +80,14 @@ TEXT_EXTRACTOR = "crawler.text.main_text"
 # --- Components -------------------------------------------------------------
 LOG_LEVEL = "INFO"
 EXTENSIONS = {
-    "crawler.extensions.ledger.Ledger": 50,
+    "scrapy.extensions.logstats.LogStats": None,
+    "crawler.extensions.audit.Audit": 50,
     "crawler.extensions.politeness.Politeness": 100,
+    "crawler.extensions.progress.Progress": 200,
+}
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.handlers.PoliteHTTPHandler",
+    "https": "crawler.handlers.PoliteHTTPHandler",
 }
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,

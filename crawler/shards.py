@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import crawler
+from crawler.errors import ConfigError
 
 STAGING = ".staging"
 MANIFESTS = "_manifests"
@@ -56,6 +57,31 @@ DOCUMENT_SCHEMA = pa.schema(
     ]
 )
 
+AUDIT_SCHEMA_VERSION = "1"
+AUDIT_SCHEMA = pa.schema(
+    [
+        pa.field("crawl_id", pa.string(), nullable=False),
+        pa.field("time", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("event", pa.string(), nullable=False),
+        pa.field("host", pa.string(), nullable=False),
+        pa.field("registered_domain", pa.string(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("reason", pa.string()),
+        pa.field("detail", pa.string()),
+        pa.field("status", pa.int16()),
+        pa.field("bytes", pa.int64()),
+        pa.field("latency", pa.float64()),
+        pa.field("gap", pa.float64()),
+        pa.field("digest", pa.string()),
+    ]
+)
+AUDIT_DICTIONARY_COLUMNS = ["crawl_id", "event", "host", "registered_domain", "reason"]
+
+
+def audit_row_bytes(row: Mapping[str, Any]) -> int:
+    return len(row.get("url") or "") + len(row.get("detail") or "") + 128
+
+
 # Columns worth dictionary-encoding; bodies and texts are not (the attempt costs
 # CPU and falls back to plain encoding anyway).
 DOCUMENT_DICTIONARY_COLUMNS = [
@@ -80,12 +106,32 @@ class ShardInfo:
     published: str
 
 
+@dataclass(frozen=True)
+class Dataset:
+    """What a family of shards holds: its fixed schema and how to size rows."""
+
+    name: str
+    schema: pa.Schema
+    schema_version: str
+    row_bytes: Callable[[Mapping[str, Any]], int]
+    dictionary_columns: list[str]
+    metadata: Mapping[str, str]
+
+
+DOCUMENTS = Dataset(
+    "documents", DOCUMENT_SCHEMA, DOCUMENT_SCHEMA_VERSION, document_row_bytes, DOCUMENT_DICTIONARY_COLUMNS,
+    {"body": "decoded (content-coding removed)"},
+)
+AUDIT = Dataset("audit", AUDIT_SCHEMA, AUDIT_SCHEMA_VERSION, audit_row_bytes, AUDIT_DICTIONARY_COLUMNS, {})
+
+
 class ShardWriter:
     """Writes rows of one schema to `<directory>/<prefix>-NNNNN.parquet` files.
 
     Holds at most one row group in memory: rows are buffered column by column
     until their estimated size reaches `row_group_bytes`, then written as one
-    row group; a file is published once it reaches `file_bytes`.
+    row group; a file is published once it reaches `file_bytes`, or once its
+    oldest row is `max_age` seconds old (0: no age limit).
     """
 
     def __init__(
@@ -102,6 +148,7 @@ class ShardWriter:
         compression_level: int | None = 3,
         dictionary_columns: list[str] | None = None,
         metadata: Mapping[str, str] | None = None,
+        max_age: float = 0.0,
     ) -> None:
         self.directory = Path(directory)
         self.prefix = prefix
@@ -123,6 +170,8 @@ class ShardWriter:
         self._buffered_rows = 0
         self._buffered_bytes = 0
         self._file_rows = 0
+        self._max_age = max_age
+        self._started: float | None = None  # monotonic time of the oldest unpublished row
         self._writer: pq.ParquetWriter | None = None
         self._file: Any = None
         self._staging_path: Path | None = None
@@ -144,8 +193,12 @@ class ShardWriter:
             self._columns[name].append(row.get(name))
         self._buffered_rows += 1
         self._buffered_bytes += self._row_bytes(row)
+        if self._started is None:
+            self._started = time.monotonic()
         if self._buffered_bytes >= self._row_group_bytes:
             self.flush()
+        if self._max_age and time.monotonic() - self._started >= self._max_age:
+            self.close()
 
     def flush(self) -> None:
         """Write the buffered rows as one row group; publish the file if full."""
@@ -173,6 +226,7 @@ class ShardWriter:
         """Drop the unpublished file and buffered rows; published shards stay."""
         self._columns = {name: [] for name in self._names}
         self._buffered_rows = self._buffered_bytes = 0
+        self._started = None
         for closable in (self._writer, self._file):
             if closable is not None:
                 try:
@@ -222,6 +276,7 @@ class ShardWriter:
         )
         self._writer = self._file = self._staging_path = None
         self._file_rows = 0
+        self._started = None
         self._save_manifest()
 
     def _load_manifest(self) -> list[ShardInfo]:
@@ -241,6 +296,23 @@ class ShardWriter:
             "shards": [asdict(s) for s in self.shards],
         }
         write_atomically(self._manifest_path, json.dumps(data, indent=1).encode())
+
+
+def writable_directory(setting: str, value: str) -> Path:
+    """Create the folder a setting names and prove it writable, or raise a
+    ConfigError that names the setting and the fix."""
+    path = Path(value)
+    probe = path / f".probe-{os.getpid()}"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"{setting}={value!r} is not a writable folder ({exc.strerror or exc}): "
+            f"set {setting} to a folder the crawler can write"
+        ) from None
+    return path
 
 
 def write_atomically(path: Path, data: bytes) -> None:

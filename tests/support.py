@@ -35,6 +35,9 @@ class Crawl:
     def urls(self) -> list[str]:
         return sorted(d["url"] for d in self.documents(["url"]))
 
+    def audit(self) -> list[dict[str, Any]]:
+        return ds.dataset(self.out / "audit", format="parquet").to_table().to_pylist()
+
 
 POLICY_FILES = ("/robots.txt", "/.well-known/tdmrep.json")
 
@@ -47,7 +50,7 @@ def page_paths(web: LocalWeb, host: str) -> list[str]:
 def crawl_command(seeds: str, out: Path, settings: dict[str, Any] | None = None,
                   args: dict[str, str] | None = None) -> list[str]:
     command = [sys.executable, "-m", "scrapy", "crawl", "web", "-a", f"seeds={seeds}",
-               "-s", f"PARQUET_DIR={out / 'documents'}"]
+               "-s", f"PARQUET_DIR={out / 'documents'}", "-s", f"AUDIT_DIR={out / 'audit'}"]
     for name, value in (args or {}).items():
         command += ["-a", f"{name}={value}"]
     for name, value in (settings or {}).items():

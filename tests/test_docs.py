@@ -39,3 +39,26 @@ def test_schema_table_matches_the_schema():
 
     section = README.split("### Document schema", 1)[1].split("\n#", 1)[0]
     assert re.findall(r"^\| `(\w+)` \|", section, re.M) == DOCUMENT_SCHEMA.names
+
+
+def test_site_owner_page_matches_the_settings():
+    page = " ".join((REPO / "SITE_OWNERS.md").read_text().split())
+    assert "[SITE_OWNERS.md](SITE_OWNERS.md)" in README
+    expected = [
+        f"Product token (what to name in robots.txt): `{settings.ROBOTSTXT_USER_AGENT}`",
+        f"User-Agent header: `{settings.USER_AGENT}`",
+        f"used for at most {settings.ROBOTS_CACHE_SECONDS / 3600:g} hours",
+        f"fetched again after {settings.ROBOTS_RETRY_DELAY:g} seconds",
+        f"after {settings.ROBOTS_RETRY_TIMES} retries",
+        f"A Crawl-delay of up to {settings.ROBOTS_MAX_CRAWL_DELAY:g} seconds is honoured",
+        f"at least {settings.DOWNLOAD_DELAY:g} second passes",
+        f"with at most {settings.CONCURRENT_REQUESTS_PER_DOMAIN} request in flight",
+        f"pauses your whole host for {settings.BACKOFF_CHALLENGE_PAUSE / 60:g} minutes",
+        f"after {settings.BACKOFF_GIVE_UP_AFTER} challenges or blocks",
+        f"at most {settings.BACKOFF_MAX_PAUSE / 3600:g} hours",
+        f"the default purpose is `{settings.CRAWL_PURPOSE}`",
+        f"`User-agent: {settings.ROBOTSTXT_USER_AGENT}` then `Disallow: /`",
+    ]
+    for phrase in expected:
+        assert " ".join(phrase.split()) in page, phrase
+    assert not settings.COOKIES_ENABLED and not settings.SIGNALS_FOLLOW_REL_NOFOLLOW

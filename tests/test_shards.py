@@ -155,3 +155,21 @@ def test_invalid_row_is_refused(tmp_path):
     bad = row(1) | {"status": "not a number"}
     with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError)):
         w.write(bad)
+
+
+def test_a_file_is_published_once_its_oldest_row_is_old_enough(tmp_path, monkeypatch):
+    import crawler.shards as shards
+
+    clock = [1000.0]
+    monkeypatch.setattr(shards.time, "monotonic", lambda: clock[0])
+    w = writer(tmp_path, row_group_bytes=10**9, file_bytes=10**12, max_age=60)
+    w.write(row(1))
+    clock[0] += 30
+    w.write(row(2))
+    assert list(tmp_path.glob("*.parquet")) == []
+    clock[0] += 31
+    w.write(row(3))
+    assert [s.rows for s in w.shards] == [3]
+    w.write(row(4))
+    w.close()
+    assert [s.rows for s in w.shards] == [3, 1]

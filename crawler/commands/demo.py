@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import collections
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +15,6 @@ from scrapy.commands import ScrapyCommand
 
 from crawler.demo import SEEDS, SETTINGS, demo_sites
 from crawler.localweb import LocalWeb
-
-_SKIP_LINE = re.compile(r"Skipped \(([a-z-]+)\) ")
 
 
 class Command(ScrapyCommand):
@@ -37,6 +34,7 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         out = Path(opts.out).resolve()
         documents = out / "documents"
+        audit = out / "audit"
         out.mkdir(parents=True, exist_ok=True)
         seeds = out / "seeds.txt"
         seeds.write_text("# The demo web's seeds\n" + "\n".join(SEEDS) + "\n")
@@ -45,7 +43,8 @@ class Command(ScrapyCommand):
             env = dict(os.environ, http_proxy=web.proxy, no_proxy="")
             command = [
                 sys.executable, "-m", "scrapy", "crawl", "web", "-a", f"seeds={seeds}",
-                "-s", f"PARQUET_DIR={documents}", "-s", f"LOG_FILE={out / 'crawl.log'}",
+                "-s", f"PARQUET_DIR={documents}", "-s", f"AUDIT_DIR={audit}",
+                "-s", f"LOG_FILE={out / 'crawl.log'}",
             ]
             for name, value in SETTINGS.items():
                 command += ["-s", f"{name}={value}"]
@@ -55,15 +54,15 @@ class Command(ScrapyCommand):
             print(f"The crawl failed (exit code {crawl.returncode}); see {out / 'crawl.log'}", file=sys.stderr)
             self.exitcode = crawl.returncode
             return
-        self._summary(out, documents)
+        self._summary(out, documents, audit)
 
-    def _summary(self, out: Path, documents: Path) -> None:
+    def _summary(self, out: Path, documents: Path, audit: Path) -> None:
         table = ds.dataset(documents, format="parquet").to_table(columns=["host", "url"])
         per_host = collections.Counter(table.column("host").to_pylist())
-        skips = collections.Counter(
-            m.group(1) for line in (out / "crawl.log").read_text().splitlines()
-            if (m := _SKIP_LINE.search(line))
+        events = ds.dataset(audit, format="parquet").to_table(
+            columns=["reason"], filter=ds.field("event") == "skip"
         )
+        skips = collections.Counter(events.column("reason").to_pylist())
         print(f"\nDocuments stored: {table.num_rows} (Parquet shards in {documents})")
         for host, count in sorted(per_host.items()):
             print(f"  {host:24} {count}")
@@ -72,3 +71,4 @@ class Command(ScrapyCommand):
             print(f"  {reason:24} {count}")
         print(f"\nCrawl log: {out / 'crawl.log'}")
         print(f"Query the shards: duckdb -c \"SELECT host, url, length(text) FROM read_parquet('{documents}/*.parquet')\"")
+        print(f"What the crawler did on a site: scrapy audit {audit} --host www.example.com --urls")

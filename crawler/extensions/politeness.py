@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +11,8 @@ from scrapy import signals
 
 from crawler.backoff import BackoffPolicy, HostBackoff
 from crawler.errors import ConfigError
+from crawler.extensions import enabled
+from crawler.extensions.audit import Audit, audit
 from crawler.identity import identity_errors, identity_warnings
 from crawler.politeness import politeness_warnings, slot_pacing
 from crawler.reasons import escape
@@ -86,6 +89,7 @@ class Politeness:
         if why is not None:
             logger.info("Resumed host %s after a pause (%s)", key, why)
             self.stats.inc_value("backoff/resumed")
+            self.audit.record("resume", key, reason=why)
         state.paused_until = 0.0
         return None
 
@@ -93,6 +97,12 @@ class Politeness:
         """The kind of wall ("challenge" or "block") after which the host was
         given up, or None."""
         return self._gave_up.get(key)
+
+    def paused_hosts(self) -> list[str]:
+        return list(self._paused)
+
+    def given_up_hosts(self) -> set[str]:
+        return set(self._gave_up)
 
     def walled(self, key: str, kind: str, evidence: str) -> None:
         """A challenge or block: pause the host, or give up on it."""
@@ -105,6 +115,7 @@ class Politeness:
                 kind, key, state.walls, escape(evidence),
             )
             self.stats.inc_value("backoff/gave_up")
+            self.audit.record("giveup", key, reason=kind, detail=evidence)
         else:
             self._pause(key, kind, pause, evidence)
 
@@ -121,6 +132,7 @@ class Politeness:
                 "Slowed down host %s after a %d: gap %.3g s (x%g)", key, status, self.gap(key), state.slowdown
             )
             self.stats.inc_value("backoff/slowed")
+            self.audit.record("slowdown", key, status=status, gap=self.gap(key))
             self.pace(key)
 
     def succeeded(self, key: str) -> None:
@@ -134,6 +146,11 @@ class Politeness:
         self._paused[key] = kind
         logger.info("Paused (%s) host %s for %.3g s: %s", kind, key, seconds, escape(evidence))
         self.stats.inc_value(f"backoff/paused/{kind}")
+        self.audit.record("pause", key, reason=kind, detail=evidence, gap=seconds)
+
+    @cached_property
+    def audit(self) -> Audit:
+        return audit(self.crawler)
 
     def host_concurrency(self, key: str) -> int:
         """Requests in flight at once on a slot: 1 for a host that asks for a
@@ -171,8 +188,5 @@ class Politeness:
 
 
 def politeness(crawler: Crawler) -> Politeness:
-    """The crawl's Politeness extension, which settings.py enables."""
-    found = crawler.get_extension(Politeness)
-    if found is None:
-        raise RuntimeError("crawler.extensions.politeness.Politeness is not enabled in EXTENSIONS")
-    return found
+    """The crawl's Politeness extension."""
+    return enabled(crawler, Politeness)

@@ -28,9 +28,10 @@ from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from crawler.errors import ConfigError
-from crawler.extensions.ledger import ledger
+from crawler.extensions.audit import audit
 from crawler.extensions.politeness import politeness
-from crawler.headers import plain_headers
+from crawler.headers import plain_headers, sha1_digest
+from crawler.hooks import robots_resolved
 from crawler.reasons import escape
 from crawler.robots import Availability, RobotsRules, classify, origin_of, parse, retry_delay
 from crawler.signals import TdmRule, needs_tdmrep, parse_tdmrep, robots_usage, tdm_file_rule
@@ -45,9 +46,6 @@ logger = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
 MAX_CACHE_SECONDS = 86400.0
-
-#: Signal sent with `origin=` when a fetch of one of its files has settled.
-robots_resolved = object()
 
 
 class Readiness(Enum):
@@ -116,7 +114,7 @@ class RobotsMiddleware:
         self.retry_times = settings.getint("ROBOTS_RETRY_TIMES")
         self.files = [ROBOTS_TXT, TDMREP] if needs_tdmrep(settings["CRAWL_PURPOSE"]) else [ROBOTS_TXT]
         self.origins: dict[str, OriginState] = {}
-        self.ledger = ledger(crawler)
+        self.audit = audit(crawler)
         self.politeness = politeness(crawler)
         self.stats = crawler.stats
 
@@ -234,7 +232,7 @@ class RobotsMiddleware:
         assert reason is not None
         if reason == "robots":
             self.stats.inc_value("robots/disallowed")
-        self.ledger.skip(reason, url, detail)
+        self.audit.skip(reason, url, detail)
 
     def _request(self, url: str, origin: str) -> Request:
         return Request(
@@ -282,6 +280,18 @@ class RobotsMiddleware:
             detail += f" via {url}"
         value = policy_file.parse(body) if availability is Availability.PARSED else None
         self._settle(origin, policy_file, availability, value, detail)
+        delay = self.origins[origin].delay
+        if policy_file is ROBOTS_TXT and delay is not None:
+            detail = f"{detail}; crawl-delay {delay:g} s"
+        self.audit.record(
+            "robots" if policy_file is ROBOTS_TXT else "tdmrep",
+            urlsplit(origin).hostname or "",
+            f"{origin}{policy_file.path}",
+            reason=availability.value,
+            detail=detail,
+            status=status,
+            digest=sha1_digest(body) if availability is Availability.PARSED else None,
+        )
 
     def _settle(
         self, origin: str, policy_file: PolicyFile, availability: Availability, value: Any, detail: str

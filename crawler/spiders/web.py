@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import time
 import uuid
@@ -17,23 +15,26 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.misc import load_object
 
 from crawler.errors import ConfigError
-from crawler.headers import header_list
+from crawler.extensions.audit import Audit, audit
+from crawler.headers import header_list, sha1_digest
+from crawler.hooks import robots_resolved
 from crawler.job import crawl_id
-from crawler.middlewares.robots import RobotsMiddleware, robots_resolved
+from crawler.middlewares.robots import RobotsMiddleware
 from crawler.page import HTML_TYPES, TEXT_TYPES, links, media_type, parse_html
+from crawler.reasons import escape
 from crawler.signals import PURPOSES, Decision, Signals, decide, page_signals
 from crawler.sitemaps import read_sitemap
-from crawler.extensions.ledger import Ledger, ledger
-from crawler.reasons import escape
-from crawler.text import Extractor, extractor_name
-from crawler.urls import Scope, canonical_url, read_seeds, redact_userinfo, registered_domain, url_host
+from crawler.text import extractor_name
+from crawler.urls import (
+    Scope,
+    canonical_url,
+    read_seeds,
+    redact_userinfo,
+    registered_domain,
+    url_host,
+)
 
 logger = logging.getLogger(__name__)
-
-
-def sha1_digest(body: bytes) -> str:
-    """`sha1:` + base32, the WARC / Common Crawl spelling of a payload digest."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode()  # noqa: S324
 
 
 class WebSpider(scrapy.Spider):
@@ -96,8 +97,8 @@ class WebSpider(scrapy.Spider):
         return spider
 
     @cached_property
-    def ledger(self) -> Ledger:
-        return ledger(self.crawler)
+    def audit(self) -> Audit:
+        return audit(self.crawler)
 
     @cached_property
     def robots(self) -> RobotsMiddleware:
@@ -111,7 +112,7 @@ class WebSpider(scrapy.Spider):
 
     def parse(self, response: Response) -> Iterator[Any]:
         if response.status >= 300:
-            self.ledger.skip("status", response.url, f"HTTP {response.status}: not stored")
+            self.audit.skip("status", response.url, f"HTTP {response.status}: not stored")
             return
         mtype = media_type(response.headers.get(b"Content-Type"))
         if mtype in HTML_TYPES or (not mtype and isinstance(response, HtmlResponse)):
@@ -126,13 +127,13 @@ class WebSpider(scrapy.Spider):
                 if decision.follow:
                     yield from self._follow(response, tree)
                 else:
-                    self.ledger.skip("nofollow", response.url, f"{decision.follow_detail}: its links are not followed")
+                    self.audit.skip("nofollow", response.url, f"{decision.follow_detail}: its links are not followed")
         elif mtype in TEXT_TYPES and isinstance(response, TextResponse):
             decision, signals = self._signals(response, [])
             if decision.store is None:
                 yield self._document(response, response.text, "plain", signals)
         else:
-            self.ledger.skip("type", response.url, f"content type {mtype or 'unknown'} is not kept")
+            self.audit.skip("type", response.url, f"content type {mtype or 'unknown'} is not kept")
 
     def _signals(self, response: Response, metas: list[tuple[str, str]]) -> tuple[Decision, Signals]:
         headers = {
@@ -144,7 +145,7 @@ class WebSpider(scrapy.Spider):
         signals = page_signals(self.token, headers, metas, tdm_rule, robots_prefs)
         decision = decide(self.purpose, signals)
         if decision.store is not None:
-            self.ledger.skip(decision.store, response.url, f"{decision.store_detail} (purpose {self.purpose})")
+            self.audit.skip(decision.store, response.url, f"{decision.store_detail} (purpose {self.purpose})")
         return decision, signals
 
     def _follow(self, response: Response, tree: Any) -> Iterator[scrapy.Request]:
@@ -153,7 +154,7 @@ class WebSpider(scrapy.Spider):
             if url is None:
                 continue
             if link.nofollow and not self.follow_rel_nofollow:
-                self.ledger.skip("nofollow", url, f'rel="nofollow" on its link from {response.url}')
+                self.audit.skip("nofollow", url, f'rel="nofollow" on its link from {response.url}')
                 continue
             yield scrapy.Request(url, callback=self.parse)
 
@@ -164,10 +165,10 @@ class WebSpider(scrapy.Spider):
         if url is None:
             redacted = redact_userinfo(link)
             if redacted is not None:
-                self.ledger.skip("credentials", redacted, "the link carries credentials; they are never sent")
+                self.audit.skip("credentials", redacted, "the link carries credentials; they are never sent")
             return None
         if not self.scope.allows(url_host(url)):
-            self.ledger.skip("scope", url, f"outside scope {self.scope.kind} of the seeds")
+            self.audit.skip("scope", url, f"outside scope {self.scope.kind} of the seeds")
             return None
         return url
 
@@ -187,14 +188,14 @@ class WebSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         if response.status >= 300:
-            self.ledger.skip("status", response.url, f"HTTP {response.status}: sitemap not read")
+            self.audit.skip("status", response.url, f"HTTP {response.status}: sitemap not read")
             return
         max_bytes, max_urls, max_depth = self.sitemap_caps
         depth = response.meta["sitemap_depth"]
         sitemap = read_sitemap(response.body, max_bytes, max_urls)
         if sitemap.problem:
             reason = "size" if not sitemap.kind else "cap"
-            self.ledger.skip(reason, response.url, f"sitemap: {sitemap.problem}")
+            self.audit.skip(reason, response.url, f"sitemap: {sitemap.problem}")
         self.crawler.stats.inc_value("sitemaps/read")
         for location in sitemap.locations:
             url = self._in_scope(location)
@@ -203,7 +204,7 @@ class WebSpider(scrapy.Spider):
             if sitemap.kind == "urlset":
                 yield scrapy.Request(url, callback=self.parse)
             elif depth >= max_depth:
-                self.ledger.skip("cap", url, f"sitemap nested deeper than SITEMAPS_MAX_DEPTH={max_depth}")
+                self.audit.skip("cap", url, f"sitemap nested deeper than SITEMAPS_MAX_DEPTH={max_depth}")
             else:
                 yield scrapy.Request(url, callback=self.parse_sitemap, meta={"sitemap_depth": depth + 1})
 

@@ -1,0 +1,64 @@
+"""`scrapy audit DIR --host HOST | --domain DOMAIN [--since T] [--until T] [--urls] [--json]`:
+what the crawler did on a site, answered from the audit dataset alone."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from crawler.auditreport import as_json, load, render, summarize
+
+
+def _moment(text: str | None, option: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not a date or time: use ISO 8601, e.g. 2026-11-29T09:00Z",
+                         print_help=False) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Command(ScrapyCommand):
+    requires_project = False
+    default_settings = {"LOG_ENABLED": False}
+
+    def syntax(self) -> str:
+        return "DIR --host HOST | --domain DOMAIN [--since TIME] [--until TIME] [--urls] [--json]"
+
+    def short_desc(self) -> str:
+        return "Report what the crawler did on a site, from the audit dataset"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--host", help="a host name, e.g. www.example.com")
+        parser.add_argument("--domain", help="a registered domain, e.g. example.co.uk")
+        parser.add_argument("--since", help="from this time (ISO 8601, UTC unless a zone is given)")
+        parser.add_argument("--until", help="before this time")
+        parser.add_argument("--urls", action="store_true", help="list every URL and what happened to it")
+        parser.add_argument("--json", action="store_true", help="print JSON for machines")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give the audit folder (AUDIT_DIR), e.g. scrapy audit output/audit --host HOST")
+        if bool(opts.host) == bool(opts.domain):
+            raise UsageError("give exactly one of --host HOST or --domain DOMAIN", print_help=False)
+        directory = Path(args[0])
+        if not any(directory.glob("**/*.parquet")):
+            print(f"error: no audit shards under {directory}: give the crawl's AUDIT_DIR", file=sys.stderr)
+            self.exitcode = 2
+            return
+        since, until = _moment(opts.since, "--since"), _moment(opts.until, "--until")
+        rows = load(directory, opts.host, opts.domain, since, until)
+        subject = f"host {opts.host}" if opts.host else f"domain {opts.domain}"
+        if not rows:
+            print(f"No audit record for {subject} in {directory}.")
+            return
+        summary = summarize(rows, with_urls=opts.urls)
+        print(as_json(summary) if opts.json else render(summary, subject))

@@ -1,0 +1,100 @@
+"""The audit trail: every request sent, every URL not fetched, not stored or
+not followed and why, every policy-file fetch, every host pause, resume and
+give-up. Written as Parquet beside the documents (its own dataset and fixed
+schema, with the same atomic shard rules), so `scrapy audit` and DuckDB can
+answer what the crawler did on a site; skipped URLs are also logged, one INFO
+line each, in the one vocabulary of `crawler.reasons`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from scrapy import signals
+
+from crawler.extensions import enabled
+from crawler.hooks import request_sent
+from crawler.job import crawl_id
+from crawler.pipelines.shards import shard_writer
+from crawler.reasons import skip_message
+from crawler.shards import AUDIT
+from crawler.urls import registered_domain
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger("crawler.skips")
+
+
+class Audit:
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+        self.crawl_id = crawl_id(crawler)
+        self.writer = shard_writer(crawler, AUDIT, "AUDIT")
+        self._recorded: set[int] = set()
+        self.hosts: dict[str, Counter[str]] = {}
+        crawler.signals.connect(self._request_sent, request_sent)
+        crawler.signals.connect(self._item_scraped, signals.item_scraped)
+        crawler.signals.connect(self._spider_closed, signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Audit:
+        return cls(crawler)
+
+    def record(self, event: str, host: str, url: str | None = None, **fields: Any) -> None:
+        """One row of the audit dataset, now."""
+        self.writer.write({
+            "crawl_id": self.crawl_id,
+            "time": fields.pop("at", None) or time.time_ns() // 1000,
+            "event": event,
+            "host": host,
+            "registered_domain": registered_domain(host) if host else "",
+            "url": url,
+            **fields,
+        })
+        self.hosts.setdefault(host, Counter())[event] += 1
+
+    def skip(self, reason: str, url: str, detail: str = "") -> None:
+        """Record that `url` was skipped for `reason`; repeated calls for the
+        same URL and reason are recorded once."""
+        key = hash((reason, url))
+        if key in self._recorded:
+            return
+        self._recorded.add(key)
+        logger.info(skip_message(reason, url, detail))
+        self.stats.inc_value(f"skipped/{reason}")
+        self.record("skip", urlsplit(url).hostname or "", url, reason=reason, detail=detail or None)
+
+    def _request_sent(
+        self, request: Request, response: Response | None, error: Exception | None, sent_at: float,
+        gap: float | None, **kwargs: Any,
+    ) -> None:
+        self.stats.inc_value("audit/requests")
+        self.record(
+            "request",
+            urlsplit(request.url).hostname or "",
+            request.url,
+            at=int(sent_at * 1_000_000),
+            reason=None if error is None else "error",
+            detail=None if error is None else f"{type(error).__name__}: {error}",
+            status=response.status if response is not None else None,
+            bytes=len(response.body) if response is not None else None,
+            latency=request.meta.get("download_latency"),
+            gap=gap,
+        )
+
+    def _item_scraped(self, item: dict[str, Any], **kwargs: Any) -> None:
+        self.record("stored", item["host"], item["url"], digest=item["digest"], status=item["status"])
+
+    def _spider_closed(self, **kwargs: Any) -> None:
+        self.writer.close()
+
+
+def audit(crawler: Crawler) -> Audit:
+    """The crawl's Audit extension."""
+    return enabled(crawler, Audit)
