@@ -11,20 +11,14 @@ from collections.abc import Mapping
 from typing import Any
 
 POLITE_DELAY = 1.0
-# Added to every non-zero gap: the crawler times a request when it leaves its
-# queue, the site when it arrives, and a few milliseconds of send latency must
-# never make a gap look shorter than asked at the site's end.
-SEND_MARGIN = 0.02
 
 
 def slot_pacing(delay: float, jitter: float) -> tuple[float, float]:
-    """Delay and jitter for a Scrapy download slot so that the gap between
-    request starts is never below `delay` (plus `SEND_MARGIN`) and random
-    variation only ever lengthens it: Scrapy's symmetric jitter
-    `d' * (1 ± j')` then spans `[delay, delay * (1 + 2 * jitter)]`."""
+    """Delay and jitter for a Scrapy download slot so that random variation
+    only ever lengthens the gap: Scrapy's symmetric jitter `d' * (1 ± j')`
+    then spans `[delay, delay * (1 + 2 * jitter)]`."""
     if delay <= 0:
         return 0.0, 0.0
-    delay += SEND_MARGIN
     if jitter <= 0:
         return delay, 0.0
     return delay * (1 + jitter), jitter / (1 + jitter)

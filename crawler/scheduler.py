@@ -16,12 +16,12 @@ from collections import deque
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
-from scrapy import signals
 from scrapy.core.scheduler import BaseScheduler
 
-from crawler.extensions.ledger import ledger
+from crawler.extensions.audit import audit
 from crawler.extensions.politeness import politeness
-from crawler.middlewares.robots import Readiness, RobotsMiddleware, request_origin, robots_resolved
+from crawler.hooks import robots_resolved
+from crawler.middlewares.robots import Readiness, RobotsMiddleware, request_origin
 from crawler.urls import url_fingerprint
 
 if TYPE_CHECKING:
@@ -57,9 +57,8 @@ class PoliteScheduler(BaseScheduler):
             raise RuntimeError("PoliteScheduler needs RobotsMiddleware in DOWNLOADER_MIDDLEWARES")
         self.robots = robots
         self.politeness = politeness(self.crawler)
-        self.ledger = ledger(self.crawler)
+        self.audit = audit(self.crawler)
         self.downloader = self.crawler.engine.downloader
-        self.crawler.signals.connect(self._left_downloader, signals.request_left_downloader)
         self.crawler.signals.connect(self._robots_resolved, robots_resolved)
 
     def close(self, reason: str) -> None:
@@ -79,7 +78,7 @@ class PoliteScheduler(BaseScheduler):
                 return False
             if self.max_pages and "redirect_urls" not in request.meta and "sitemap_depth" not in request.meta:
                 if self.pages >= self.max_pages:
-                    self.ledger.skip("cap", request.url, f"CRAWL_MAX_PAGES={self.max_pages} reached")
+                    self.audit.skip("cap", request.url, f"CRAWL_MAX_PAGES={self.max_pages} reached")
                     return False
                 self.pages += 1
             self.seen.add(key)
@@ -165,7 +164,7 @@ class PoliteScheduler(BaseScheduler):
         """Skip every queued request of a host given up after repeated walls."""
         while queue:
             url = queue.popleft().url
-            self.ledger.skip(kind, url, f"host {host} was given up after repeated challenges or blocks")
+            self.audit.skip(kind, url, f"host {host} was given up after repeated challenges or blocks")
             self.pending -= 1
         del self.queues[host]
 
@@ -177,14 +176,10 @@ class PoliteScheduler(BaseScheduler):
                 del self.in_flight[host]
             self._offer(host)
 
-    def _left_downloader(self, request: Request, **kwargs: Any) -> None:
-        host = request.meta.get("download_slot")
-        if host is not None:
-            self._release(host, request)
-
     def _reap(self) -> None:
-        """Release hosts whose requests ended before reaching the download
-        slot (refused by a middleware), which no signal reports."""
+        """Release the hosts whose requests have left the downloader: only
+        then has every middleware, the wall detector included, seen the
+        answer, so a host paused by it gets no further request."""
         active = self.downloader.active
         ended = [
             (host, request)

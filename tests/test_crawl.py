@@ -89,9 +89,9 @@ def test_one_request_at_a_time_and_one_second_apart_per_host(serve, tmp_path):
         for before, after in zip(seen, seen[1:]):
             assert after.start >= before.end, "two requests in flight to one host"
             assert after.start - before.start >= 1.0, (before.url, after.url)
-    # both hosts proceed in parallel: the crawl is not 14 s long
+    # both hosts proceed in parallel: one after the other would take over 20 s
     starts = [s.start for s in web.log]
-    assert max(starts) - min(starts) < 9
+    assert max(starts) - min(starts) < 15
 
 
 def test_shards_read_as_one_dataset(serve, tmp_path):

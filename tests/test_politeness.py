@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from crawler.politeness import SEND_MARGIN, politeness_warnings, slot_pacing
+from crawler.politeness import politeness_warnings, slot_pacing
 
 DEFAULTS = {
     "DOWNLOAD_DELAY": 1.0,
@@ -37,12 +37,12 @@ def test_jitter_never_shortens_the_gap(delay, jitter):
     rng = random.Random(1)
     # Scrapy's Slot.download_delay(): max(0, d * (1 + uniform(-j, j)))
     gaps = [max(0.0, slot_delay * (1 + rng.uniform(-slot_jitter, slot_jitter))) for _ in range(10000)]
-    floor = delay + SEND_MARGIN
+    floor = delay
     assert min(gaps) >= floor - 1e-9
     assert max(gaps) <= floor * (1 + 2 * jitter) + 1e-9
     assert max(gaps) > floor * (1 + jitter)  # the jitter is really there
 
 
 def test_no_jitter_and_no_delay():
-    assert slot_pacing(1.5, 0.0) == (1.5 + SEND_MARGIN, 0.0)
+    assert slot_pacing(1.5, 0.0) == (1.5, 0.0)
     assert slot_pacing(0.0, 0.5) == (0.0, 0.0)

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.backoff import retry_after
-from crawler.extensions.ledger import ledger
+from crawler.extensions.audit import audit
 from crawler.extensions.politeness import politeness
+from crawler.handlers import HostPaused
 from crawler.headers import plain_headers
 from crawler.walls import classify, login_url
 
@@ -32,7 +33,7 @@ class WallsMiddleware:
         self.crawler = crawler
         self.retry_times = crawler.settings.getint("BACKOFF_RETRY_TIMES")
         self.politeness = politeness(crawler)
-        self.ledger = ledger(crawler)
+        self.audit = audit(crawler)
         self.stats = crawler.stats
 
     @classmethod
@@ -41,7 +42,7 @@ class WallsMiddleware:
 
     def process_request(self, request: Request) -> None:
         if request.method not in _SAFE_METHODS:
-            self.ledger.skip("method", request.url, f"{request.method} is never sent")
+            self.audit.skip("method", request.url, f"{request.method} is never sent")
             raise IgnoreRequest("method")
         for name in (b"Authorization", b"Cookie"):
             request.headers.pop(name, None)
@@ -50,8 +51,14 @@ class WallsMiddleware:
             reason = login_url(request.url)
             if reason:
                 self.stats.inc_value("walls/login")
-                self.ledger.skip("login", redirects[0], f"redirects to {reason}: not followed")
+                self.audit.skip("login", redirects[0], f"redirects to {reason}: not followed")
                 raise IgnoreRequest("login")
+
+    def process_exception(self, request: Request, exception: Exception) -> Request | None:
+        if isinstance(exception, HostPaused):
+            self.stats.inc_value("walls/held_back")
+            return request.replace(dont_filter=True)
+        return None
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("robots_txt"):
@@ -82,5 +89,5 @@ class WallsMiddleware:
                 retry.meta["ratelimit_retries"] = retries + 1
                 return retry
             evidence += f"; given up after {retries} retries"
-        self.ledger.skip(verdict.kind, requested, evidence)
+        self.audit.skip(verdict.kind, requested, evidence)
         raise IgnoreRequest(verdict.kind)
