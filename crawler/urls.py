@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 import tldextract
 
+from crawler.netguard import ipv4_literal
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _UNRESERVED = frozenset(
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
@@ -85,7 +87,8 @@ def _remove_dot_segments(path: str) -> str:
 
 @lru_cache(maxsize=65536)
 def canonical_host(host: str) -> str | None:
-    """Lower-case, IDNA-encoded host name, or None if it is not a valid host."""
+    """Lower-case, IDNA-encoded host name, or None if it is not a valid host;
+    a numeric IPv4 host in any form a browser accepts becomes dotted-quad."""
     if not host:
         return None
     host = host.lower().rstrip(".")
@@ -101,7 +104,8 @@ def canonical_host(host: str) -> str | None:
             return None
     if len(host) > 253 or not _HOST_NAME.match(host) or ".." in host:
         return None
-    return host
+    address = ipv4_literal(host)
+    return str(address) if address is not None else host
 
 
 def canonical_url(url: str) -> str | None:

@@ -132,3 +132,8 @@ def test_redact_userinfo():
     assert redact_userinfo("http://user:secret@example.com/a") == "http://***@example.com/a"
     assert redact_userinfo("http://example.com/a@b") is None
     assert redact_userinfo("https://a:b@c@example.com:8080/x?y=@") == "https://***@example.com:8080/x?y=@"
+
+
+@pytest.mark.parametrize("host", ["127.1", "0x7f000001", "2130706433", "0177.0.0.1", "0x7f.0.1"])
+def test_numeric_ipv4_hosts_become_dotted_quad(host):
+    assert canonical_url(f"http://{host}:9/x") == "http://127.0.0.1:9/x"
