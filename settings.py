@@ -51,10 +51,21 @@ SITEMAPS_MAX_DEPTH = 3
 CRAWL_PURPOSE = "ai-training"
 CRAWL_ID = None
 CRAWL_MAX_PAGES = 0
-DEPTH_LIMIT = 0
+
+# --- Limits and the network guard ---------------------------------------------
+DEPTH_LIMIT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
 DOWNLOAD_TIMEOUT = 30
+URLLENGTH_LIMIT = 2083
+LIMITS_CONTENT_TYPES = ["text/html", "application/xhtml+xml", "text/plain"]
+LIMITS_LINKS_PER_PAGE = 1000
+LIMITS_PAGES_PER_HOST = 100000
+LIMITS_PATH_SEGMENTS = 30
+LIMITS_REPEATED_SEGMENTS = 3
+LIMITS_QUERY_VARIANTS = 100
+NETGUARD_ALLOWED_NETWORKS = []
+TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"
 SCHEDULER = "crawler.scheduler.PoliteScheduler"
 HTTPERROR_ALLOW_ALL = True
 
@@ -92,6 +103,7 @@ DOWNLOAD_HANDLERS = {
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    "crawler.middlewares.netguard.NetguardMiddleware": 50,
     "crawler.middlewares.robots.RobotsMiddleware": 100,
     "crawler.middlewares.walls.WallsMiddleware": 585,
 }

@@ -7,15 +7,24 @@
 - reports the moment each request is actually sent, after its host's delay,
   so the audit trail holds the times a site owner sees in their own logs;
 - sends nothing to a host that a response of another request paused while
-  this one waited for its delay."""
+  this one waited for its delay;
+- drops a connection whose response headers exceed MAX_HEADER_BYTES.
+
+The header cap reaches into Scrapy's HTTP/1.1 client the way Scrapy itself
+swaps in its lenient parser; pyproject.toml pins the Scrapy minor version."""
 
 from __future__ import annotations
 
 import time
 from time import monotonic
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.core.downloader.handlers.http11 import (
+    HTTP11DownloadHandler,
+    _LenientHTTP11ClientFactory,
+    _LenientHTTP11ClientProtocol,
+    _LenientHTTPClientParser,
+)
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.extensions.politeness import politeness
@@ -28,6 +37,34 @@ if TYPE_CHECKING:
 
 
 
+#: Response headers beyond this many bytes end the connection: a server that
+#: streams headers without end must not exhaust memory before the timeout.
+MAX_HEADER_BYTES = 256 * 1024
+
+
+class _CappedHeadersParser(_LenientHTTPClientParser):
+    _header_bytes = 0
+
+    def lineReceived(self, line: bytes) -> None:
+        self._header_bytes += len(line) + 2
+        if self._header_bytes > MAX_HEADER_BYTES:
+            self.transport.stopProducing()  # drops the connection: the request fails
+            return
+        super().lineReceived(line)
+
+
+class _CappedHeadersProtocol(_LenientHTTP11ClientProtocol):
+    def request(self, request: Any) -> Any:
+        result = super().request(request)
+        self._parser.__class__ = _CappedHeadersParser  # as Scrapy swaps in its lenient parser
+        return result
+
+
+class _CappedHeadersFactory(_LenientHTTP11ClientFactory):
+    def buildProtocol(self, addr: Any) -> _CappedHeadersProtocol:
+        return _CappedHeadersProtocol(self._quiescentCallback)
+
+
 class HostPaused(Exception):
     """A request reached the network while its host was paused: it goes back
     to the frontier instead."""
@@ -36,6 +73,7 @@ class HostPaused(Exception):
 class PoliteHTTPHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
+        self._pool._factory = _CappedHeadersFactory
         self._crawler = crawler
         self._signals = crawler.signals
         self._last_sent: dict[str, float] = {}

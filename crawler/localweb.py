@@ -58,7 +58,7 @@ class Reply:
     content_type: str | None = "text/html; charset=utf-8"
     delay: float = 0.0
     chunks: Iterable[bytes] | None = None
-    raw: bytes | None = None
+    raw: bytes | Iterable[bytes] | None = None
 
 
 Handler = Reply | Callable[[Seen], "Reply | Awaitable[Reply]"]
@@ -182,8 +182,9 @@ class LocalWeb:
         if reply.delay:
             await asyncio.sleep(reply.delay)
         if reply.raw is not None:
-            writer.write(reply.raw)
-            await writer.drain()
+            for chunk in [reply.raw] if isinstance(reply.raw, bytes) else reply.raw:
+                writer.write(chunk)
+                await writer.drain()
             return False
         headers = list(reply.headers)
         names = {name.lower() for name, _ in headers}

@@ -13,7 +13,6 @@ import lxml.html
 from lxml import etree
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-TEXT_TYPES = frozenset({"text/plain"})
 _NOT_LINKS = ("#", "javascript:", "mailto:", "tel:", "data:", "about:")
 
 

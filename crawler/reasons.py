@@ -24,11 +24,14 @@ REASONS: dict[str, str] = {
     "tdm": "a TDMRep reservation (tdm-reservation: 1) or an unreachable tdmrep.json: not stored for AI use",
     "content-usage": "an IETF AI-preferences Content-Usage of n for the crawl's purpose: not stored",
     "noarchive": "the page says noarchive: not stored by an archive crawl",
-    "size": "larger than a size limit",
+    "size": "larger than DOWNLOAD_MAXSIZE (decoded), or a sitemap larger than SITEMAPS_MAX_BYTES",
     "status": "fetched, but the answer was not a document (3xx without a redirect, 4xx, 5xx)",
+    "private-address": "the host is, or resolves to, a loopback, private, link-local or reserved address",
+    "error": "no answer: timeout, connection or DNS error, truncated response",
+    "trap": "a crawler trap: repeated path segments, an endless calendar, endless query variants, a huge URL",
     "scope": "outside the crawl's scope (registered domain, host or scheme)",
-    "invalid": "not a crawlable http(s) URL",
-    "cap": "a crawl limit was reached (CRAWL_MAX_PAGES, SITEMAPS_MAX_URLS, SITEMAPS_MAX_DEPTH)",
+    "cap": "a crawl limit was reached (CRAWL_MAX_PAGES, LIMITS_PAGES_PER_HOST, LIMITS_LINKS_PER_PAGE, "
+    "DEPTH_LIMIT, SITEMAPS_MAX_URLS, SITEMAPS_MAX_DEPTH)",
     "type": "a content type the crawl does not keep",
 }
 

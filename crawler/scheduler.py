@@ -21,6 +21,7 @@ from scrapy.core.scheduler import BaseScheduler
 from crawler.extensions.audit import audit
 from crawler.extensions.politeness import politeness
 from crawler.hooks import robots_resolved
+from crawler.middlewares.netguard import NetguardMiddleware
 from crawler.middlewares.robots import Readiness, RobotsMiddleware, request_origin
 from crawler.urls import url_fingerprint
 
@@ -36,6 +37,8 @@ class PoliteScheduler(BaseScheduler):
         self.crawler = crawler
         self.stats = crawler.stats
         self.max_pages = crawler.settings.getint("CRAWL_MAX_PAGES")
+        self.max_per_host = crawler.settings.getint("LIMITS_PAGES_PER_HOST")
+        self.per_host: dict[str, int] = {}
         self.queues: dict[str, deque[Request]] = {}
         self.in_flight: dict[str, set[Request]] = {}
         self.ready: deque[str] = deque()
@@ -56,6 +59,10 @@ class PoliteScheduler(BaseScheduler):
         if robots is None:
             raise RuntimeError("PoliteScheduler needs RobotsMiddleware in DOWNLOADER_MIDDLEWARES")
         self.robots = robots
+        netguard = self.crawler.get_downloader_middleware(NetguardMiddleware)
+        if netguard is None:
+            raise RuntimeError("PoliteScheduler needs NetguardMiddleware in DOWNLOADER_MIDDLEWARES")
+        self.netguard = netguard
         self.politeness = politeness(self.crawler)
         self.audit = audit(self.crawler)
         self.downloader = self.crawler.engine.downloader
@@ -72,17 +79,25 @@ class PoliteScheduler(BaseScheduler):
         return self.pending
 
     def enqueue_request(self, request: Request) -> bool:
+        refusal = self.netguard.refusal(request)
+        if refusal is not None:
+            self.audit.skip("private-address", request.url, f"{refusal}: never connected to")
+            return False
+        host = self.downloader.get_slot_key(request)
         if not request.dont_filter:
             key = url_fingerprint(request.url)
             if key in self.seen:
                 return False
-            if self.max_pages and "redirect_urls" not in request.meta and "sitemap_depth" not in request.meta:
-                if self.pages >= self.max_pages:
-                    self.audit.skip("cap", request.url, f"CRAWL_MAX_PAGES={self.max_pages} reached")
-                    return False
-                self.pages += 1
+            page = "redirect_urls" not in request.meta and "sitemap_depth" not in request.meta
+            if page and self.max_pages and self.pages >= self.max_pages:
+                self.audit.skip("cap", request.url, f"CRAWL_MAX_PAGES={self.max_pages} reached")
+                return False
+            if page and self.max_per_host and self.per_host.get(host, 0) >= self.max_per_host:
+                self.audit.skip("cap", request.url, f"LIMITS_PAGES_PER_HOST={self.max_per_host} reached for {host}")
+                return False
+            self.pages += page
+            self.per_host[host] = self.per_host.get(host, 0) + page
             self.seen.add(key)
-        host = self.downloader.get_slot_key(request)
         self.queues.setdefault(host, deque()).append(request)
         self.pending += 1
         self.stats.inc_value("scheduler/enqueued")

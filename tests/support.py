@@ -35,6 +35,12 @@ class Crawl:
     def urls(self) -> list[str]:
         return sorted(d["url"] for d in self.documents(["url"]))
 
+    def peak_memory(self) -> int:
+        """Peak RSS in bytes as Scrapy's MemoryUsage last saw it (set
+        MEMUSAGE_CHECK_INTERVAL_SECONDS low so it looks often)."""
+        line = next(line for line in self.log.splitlines() if "'memusage/max'" in line)
+        return int(line.split(":", 1)[1].strip(" ,"))
+
     def audit(self) -> list[dict[str, Any]]:
         return ds.dataset(self.out / "audit", format="parquet").to_table().to_pylist()
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
 
 from crawler.extensions import enabled
 from crawler.hooks import request_sent
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 logger = logging.getLogger("crawler.skips")
+
+
+class Skipped(IgnoreRequest):
+    """A request dropped by a component that has already recorded why."""
 
 
 class Audit:

@@ -22,13 +22,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from crawler.errors import ConfigError
-from crawler.extensions.audit import audit
+from crawler.extensions.audit import Skipped, audit
 from crawler.extensions.politeness import politeness
 from crawler.headers import plain_headers, sha1_digest
 from crawler.hooks import robots_resolved
@@ -224,7 +223,7 @@ class RobotsMiddleware:
             self.stats.inc_value("robots/allowed")
             return
         self.skip(request.url, origin, kind, info)
-        raise IgnoreRequest("robots.txt")
+        raise Skipped("robots.txt")
 
     def skip(self, url: str, origin: str, kind: Readiness, info: Any) -> None:
         """Record a URL skipped because of its origin's policy files."""

@@ -11,10 +11,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from scrapy.exceptions import IgnoreRequest
-
 from crawler.backoff import retry_after
-from crawler.extensions.audit import audit
+from crawler.extensions.audit import Skipped, audit
 from crawler.extensions.politeness import politeness
 from crawler.handlers import HostPaused
 from crawler.headers import plain_headers
@@ -43,7 +41,7 @@ class WallsMiddleware:
     def process_request(self, request: Request) -> None:
         if request.method not in _SAFE_METHODS:
             self.audit.skip("method", request.url, f"{request.method} is never sent")
-            raise IgnoreRequest("method")
+            raise Skipped("method")
         for name in (b"Authorization", b"Cookie"):
             request.headers.pop(name, None)
         redirects = request.meta.get("redirect_urls")
@@ -52,7 +50,7 @@ class WallsMiddleware:
             if reason:
                 self.stats.inc_value("walls/login")
                 self.audit.skip("login", redirects[0], f"redirects to {reason}: not followed")
-                raise IgnoreRequest("login")
+                raise Skipped("login")
 
     def process_exception(self, request: Request, exception: Exception) -> Request | None:
         if isinstance(exception, HostPaused):
@@ -90,4 +88,4 @@ class WallsMiddleware:
                 return retry
             evidence += f"; given up after {retries} retries"
         self.audit.skip(verdict.kind, requested, evidence)
-        raise IgnoreRequest(verdict.kind)
+        raise Skipped(verdict.kind)

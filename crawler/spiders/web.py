@@ -5,23 +5,29 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DownloadCancelledError, StopDownload
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.misc import load_object
+from twisted.python.failure import Failure
 
 from crawler.errors import ConfigError
-from crawler.extensions.audit import Audit, audit
+from crawler.extensions.audit import Audit, Skipped, audit
 from crawler.headers import header_list, sha1_digest
 from crawler.hooks import robots_resolved
 from crawler.job import crawl_id
+from crawler.limits import query_key, trap
 from crawler.middlewares.robots import RobotsMiddleware
-from crawler.page import HTML_TYPES, TEXT_TYPES, links, media_type, parse_html
+from crawler.page import HTML_TYPES, links, media_type, parse_html
 from crawler.reasons import escape
+from crawler.resolver import PrivateAddressError
 from crawler.signals import PURPOSES, Decision, Signals, decide, page_signals
 from crawler.sitemaps import read_sitemap
 from crawler.text import extractor_name
@@ -92,6 +98,18 @@ class WebSpider(scrapy.Spider):
             settings.getint("SITEMAPS_MAX_DEPTH"),
         )
         spider.sitemaps_enabled = settings.getbool("SITEMAPS_ENABLED")
+        spider.kept_types = frozenset(t.lower() for t in settings.getlist("LIMITS_CONTENT_TYPES"))
+        spider.max_url_length = settings.getint("URLLENGTH_LIMIT")
+        spider.max_depth = settings.getint("DEPTH_LIMIT")
+        spider.max_links = settings.getint("LIMITS_LINKS_PER_PAGE")
+        spider.max_variants = settings.getint("LIMITS_QUERY_VARIANTS")
+        spider.trap_limits = {
+            "max_segments": settings.getint("LIMITS_PATH_SEGMENTS"),
+            "max_repeats": settings.getint("LIMITS_REPEATED_SEGMENTS"),
+            "latest_year": time.gmtime().tm_year + 1,
+        }
+        spider._variants: Counter[int] = Counter()
+        crawler.signals.connect(spider._headers_received, signals.headers_received)
         spider._sitemap_origins: set[str] = set()
         crawler.signals.connect(spider._origin_resolved, robots_resolved)
         return spider
@@ -108,32 +126,61 @@ class WebSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.seeds:
-            yield scrapy.Request(url, callback=self.parse)
+            yield self._page(url)
+
+    def _page(self, url: str) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse, errback=self.failed)
+
+    def _headers_received(self, headers: Any, request: scrapy.Request, **kwargs: Any) -> None:
+        """Cut a page off once its headers show a type the crawl does not keep."""
+        if request.callback == self.parse:
+            mtype = media_type(headers.get(b"Content-Type"))
+            if mtype and mtype not in self.kept_types:
+                raise StopDownload(fail=False)
+
+    def failed(self, failure: Failure) -> None:
+        """Record why a request produced no response (a component that
+        dropped it on purpose has recorded it already)."""
+        error = failure.value
+        request = failure.request  # type: ignore[attr-defined]
+        if isinstance(error, Skipped):
+            return
+        detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        if isinstance(error, PrivateAddressError):
+            reason = "private-address"
+        elif isinstance(error, DownloadCancelledError) or "DOWNLOAD_MAXSIZE" in str(error):
+            reason = "size"  # Scrapy cancels a download only past DOWNLOAD_MAXSIZE
+        else:
+            reason = "error"
+        self.audit.skip(reason, request.url, detail)
 
     def parse(self, response: Response) -> Iterator[Any]:
+        """Links first, then the document: by the time a document reaches a
+        shard, the links it led to are in the frontier."""
         if response.status >= 300:
             self.audit.skip("status", response.url, f"HTTP {response.status}: not stored")
             return
         mtype = media_type(response.headers.get(b"Content-Type"))
-        if mtype in HTML_TYPES or (not mtype and isinstance(response, HtmlResponse)):
+        if mtype and mtype not in self.kept_types:
+            self.audit.skip("type", response.url, f"content type {mtype} is not in LIMITS_CONTENT_TYPES")
+        elif mtype in HTML_TYPES or (not mtype and isinstance(response, HtmlResponse)):
             assert isinstance(response, TextResponse)
             html = response.text
             tree = parse_html(html)
             metas = [(m.get("name"), m.get("content")) for m in tree.iter("meta") if m.get("name")] if tree is not None else []
             decision, signals = self._signals(response, metas)
-            if decision.store is None:
-                yield self._document(response, self.extractor(html, tree), self.extractor_name, signals)
             if tree is not None:
                 if decision.follow:
                     yield from self._follow(response, tree)
                 else:
                     self.audit.skip("nofollow", response.url, f"{decision.follow_detail}: its links are not followed")
-        elif mtype in TEXT_TYPES and isinstance(response, TextResponse):
+            if decision.store is None:
+                yield self._document(response, self.extractor(html, tree), self.extractor_name, signals)
+        else:
             decision, signals = self._signals(response, [])
             if decision.store is None:
-                yield self._document(response, response.text, "plain", signals)
-        else:
-            self.audit.skip("type", response.url, f"content type {mtype or 'unknown'} is not kept")
+                text = response.text if isinstance(response, TextResponse) else ""
+                yield self._document(response, text, "plain" if text else "none", signals)
 
     def _signals(self, response: Response, metas: list[tuple[str, str]]) -> tuple[Decision, Signals]:
         headers = {
@@ -149,14 +196,34 @@ class WebSpider(scrapy.Spider):
         return decision, signals
 
     def _follow(self, response: Response, tree: Any) -> Iterator[scrapy.Request]:
+        depth = response.meta.get("depth", 0) + 1
+        taken = 0
         for link in links(tree, response.url):
             url = self._in_scope(link.url)
             if url is None:
                 continue
             if link.nofollow and not self.follow_rel_nofollow:
                 self.audit.skip("nofollow", url, f'rel="nofollow" on its link from {response.url}')
-                continue
-            yield scrapy.Request(url, callback=self.parse)
+            elif self.max_depth and depth > self.max_depth:
+                self.audit.skip("cap", url, f"depth {depth} is beyond DEPTH_LIMIT={self.max_depth}")
+            elif self.max_links and taken >= self.max_links:
+                self.audit.skip("cap", url, f"more than LIMITS_LINKS_PER_PAGE={self.max_links} links on {response.url}")
+            elif (reason := self._trap(url)) is not None:
+                self.audit.skip("trap", url, reason)
+            else:
+                taken += 1
+                yield self._page(url)
+
+    def _trap(self, url: str) -> str | None:
+        if len(url) > self.max_url_length:
+            return f"URL of {len(url)} characters, longer than URLLENGTH_LIMIT={self.max_url_length}"
+        reason = trap(url, **self.trap_limits)
+        if reason is None and "?" in url and self.max_variants:
+            key = hash(query_key(url))
+            self._variants[key] += 1
+            if self._variants[key] > self.max_variants:
+                reason = f"more than LIMITS_QUERY_VARIANTS={self.max_variants} query strings for {query_key(url)}"
+        return reason
 
     def _in_scope(self, link: str) -> str | None:
         """The canonical URL of a link the crawl may follow, or None (skips
@@ -183,7 +250,7 @@ class WebSpider(scrapy.Spider):
             url = self._in_scope(location)
             if url is not None:
                 self.crawler.engine.crawl(
-                    scrapy.Request(url, callback=self.parse_sitemap, meta={"sitemap_depth": 1})
+                    scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed, meta={"sitemap_depth": 1})
                 )
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
@@ -202,11 +269,12 @@ class WebSpider(scrapy.Spider):
             if url is None:
                 continue
             if sitemap.kind == "urlset":
-                yield scrapy.Request(url, callback=self.parse)
+                yield self._page(url)
             elif depth >= max_depth:
                 self.audit.skip("cap", url, f"sitemap nested deeper than SITEMAPS_MAX_DEPTH={max_depth}")
             else:
-                yield scrapy.Request(url, callback=self.parse_sitemap, meta={"sitemap_depth": depth + 1})
+                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed,
+                                     meta={"sitemap_depth": depth + 1})
 
     def _document(self, response: Response, text: str, extractor: str, signals: Signals) -> dict[str, Any]:
         request = response.request
