@@ -9,3 +9,15 @@ request_sent = object()
 #: A fetch of one of an origin's policy files (robots.txt, tdmrep.json) has
 #: settled, sent by the robots layer with `origin`.
 robots_resolved = object()
+
+#: The spider is through with a request that stores no document (skipped,
+#: not kept, failed), sent with `request`.
+page_settled = object()
+
+#: A document shard is about to be published: whatever its rows depend on
+#: (the frontier's discovered links, the audit rows) must be durable first.
+shard_publishing = object()
+
+#: A document shard was published, sent with `fingerprints`, the frontier
+#: keys of the URLs whose documents it holds.
+shard_published = object()

@@ -3,52 +3,74 @@ only when the host may take it.
 
 A host takes a request when it has fewer in flight than it allows (one by
 default), its robots.txt is known and allows crawling, and it is not held
-(robots.txt unreachable and waiting for a retry). Pages of a host that is
-not ready wait here, costing nothing downstream, while every other host
-proceeds. The download slot then spaces requests by the host's gap.
+(paused after a wall, or its robots.txt unreachable and waiting for a
+retry). Pages of a host that is not ready wait here, costing nothing
+downstream, while every other host proceeds; the download slot then spaces
+requests by the host's gap.
+
+Queues and the set of URLs seen live in SQLite (`crawler.frontier`): in
+JOBDIR when one is given, so a crawl killed at any moment resumes with
+nothing lost and nothing stored twice, else in a temporary file, so memory
+stays flat however long the crawl.
 """
 
 from __future__ import annotations
 
 import heapq
 import logging
+import pickle
+import shutil
+import tempfile
 from collections import deque
+from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
+from scrapy import Request
 from scrapy.core.scheduler import BaseScheduler
+from scrapy.utils.request import request_from_dict
 
 from crawler.extensions.audit import audit
 from crawler.extensions.politeness import politeness
-from crawler.hooks import robots_resolved
+from crawler.frontier import Frontier
+from crawler.hooks import page_settled, robots_resolved, shard_published, shard_publishing
+from crawler.job import crawl_id
 from crawler.middlewares.netguard import NetguardMiddleware
 from crawler.middlewares.robots import Readiness, RobotsMiddleware, request_origin
+from crawler.shards import published_columns
 from crawler.urls import url_fingerprint
 
 if TYPE_CHECKING:
-    from scrapy import Request, Spider
+    from scrapy import Spider
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
+_TRANSIENT_META = ("download_slot", "download_latency", "_scheduler_fp")
+COMMIT_SECONDS = 2.0
+
 
 class PoliteScheduler(BaseScheduler):
     def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
         self.crawler = crawler
         self.stats = crawler.stats
-        self.max_pages = crawler.settings.getint("CRAWL_MAX_PAGES")
-        self.max_per_host = crawler.settings.getint("LIMITS_PAGES_PER_HOST")
-        self.per_host: dict[str, int] = {}
-        self.queues: dict[str, deque[Request]] = {}
+        self.max_pages = settings.getint("CRAWL_MAX_PAGES")
+        self.max_per_host = settings.getint("LIMITS_PAGES_PER_HOST")
+        self.jobdir = settings.get("JOBDIR")
+        self.documents_dir = Path(settings.get("PARQUET_DIR"))
+        self.queued: dict[str, int] = {}  # host -> queued requests
+        self.heads: dict[str, tuple[int, Request]] = {}  # host -> its oldest queued request
         self.in_flight: dict[str, set[Request]] = {}
         self.ready: deque[str] = deque()
         self._in_ready: set[str] = set()
         self.held: list[tuple[float, str]] = []
         self._held: set[str] = set()
         self.waiting: dict[str, set[str]] = {}
-        self.seen: set[int] = set()
+        self.per_host: dict[str, int] = {}
         self.pages = 0
         self.pending = 0
+        self._committed = monotonic()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PoliteScheduler:
@@ -56,21 +78,53 @@ class PoliteScheduler(BaseScheduler):
 
     def open(self, spider: Spider) -> None:
         robots = self.crawler.get_downloader_middleware(RobotsMiddleware)
-        if robots is None:
-            raise RuntimeError("PoliteScheduler needs RobotsMiddleware in DOWNLOADER_MIDDLEWARES")
-        self.robots = robots
         netguard = self.crawler.get_downloader_middleware(NetguardMiddleware)
-        if netguard is None:
-            raise RuntimeError("PoliteScheduler needs NetguardMiddleware in DOWNLOADER_MIDDLEWARES")
-        self.netguard = netguard
+        if robots is None or netguard is None:
+            raise RuntimeError("PoliteScheduler needs RobotsMiddleware and NetguardMiddleware")
+        self.spider = spider
+        self.robots, self.netguard = robots, netguard
         self.politeness = politeness(self.crawler)
         self.audit = audit(self.crawler)
         self.downloader = self.crawler.engine.downloader
-        self.crawler.signals.connect(self._robots_resolved, robots_resolved)
+        self._open_frontier()
+        signals = self.crawler.signals
+        signals.connect(self._robots_resolved, robots_resolved)
+        signals.connect(self._settled, page_settled)
+        signals.connect(self._publishing, shard_publishing)
+        signals.connect(self._published, shard_published)
+
+    def _open_frontier(self) -> None:
+        if self.jobdir:
+            path = Path(self.jobdir) / "frontier.sqlite"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            resuming = path.exists()
+            self._tempdir = None
+        else:
+            self._tempdir = tempfile.mkdtemp(prefix="frontier-")
+            path, resuming = Path(self._tempdir) / "frontier.sqlite", False
+        self.frontier = Frontier(path, durable=bool(self.jobdir))
+        if resuming:
+            rows = published_columns(self.documents_dir, crawl_id(self.crawler), ["url", "requested_url"])
+            published = {url_fingerprint(r[c]) for r in rows for c in ("url", "requested_url")}
+            again = self.frontier.recover(published)
+            self.frontier.commit()
+            logger.info(
+                "Resuming crawl %s from JOBDIR=%s: %d documents already published, %d requests to send again",
+                crawl_id(self.crawler), self.jobdir, len(rows), again,
+            )
+        self.queued = self.frontier.queued_hosts()
+        self.per_host = self.frontier.pages()
+        self.pages = sum(self.per_host.values())
+        self.pending = sum(self.queued.values())
+        for host in self.queued:
+            self._offer(host)
 
     def close(self, reason: str) -> None:
         if self.pending:
             logger.info("Frontier closed (%s) with %d requests not sent", reason, self.pending)
+        self.frontier.close()
+        if self._tempdir is not None:
+            shutil.rmtree(self._tempdir, ignore_errors=True)
 
     def has_pending_requests(self) -> bool:
         return self.pending > 0
@@ -78,34 +132,55 @@ class PoliteScheduler(BaseScheduler):
     def __len__(self) -> int:
         return self.pending
 
+    def _pack(self, request: Request) -> bytes:
+        data = request.to_dict(spider=self.spider)
+        data["meta"] = {k: v for k, v in data["meta"].items() if k not in _TRANSIENT_META}
+        return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _unpack(self, fp: int, blob: bytes) -> Request:
+        request = request_from_dict(pickle.loads(blob), spider=self.spider)  # noqa: S301 - our own rows
+        request.meta["_scheduler_fp"] = fp
+        return request
+
     def enqueue_request(self, request: Request) -> bool:
         refusal = self.netguard.refusal(request)
         if refusal is not None:
             self.audit.skip("private-address", request.url, f"{refusal}: never connected to")
             return False
         host = self.downloader.get_slot_key(request)
-        if not request.dont_filter:
-            key = url_fingerprint(request.url)
-            if key in self.seen:
-                return False
-            page = "redirect_urls" not in request.meta and "sitemap_depth" not in request.meta
-            if page and self.max_pages and self.pages >= self.max_pages:
-                self.audit.skip("cap", request.url, f"CRAWL_MAX_PAGES={self.max_pages} reached")
-                return False
-            if page and self.max_per_host and self.per_host.get(host, 0) >= self.max_per_host:
-                self.audit.skip("cap", request.url, f"LIMITS_PAGES_PER_HOST={self.max_per_host} reached for {host}")
-                return False
-            self.pages += page
-            self.per_host[host] = self.per_host.get(host, 0) + page
-            self.seen.add(key)
-        self.queues.setdefault(host, deque()).append(request)
+        fp = url_fingerprint(request.url)
+        if request.dont_filter:
+            self.frontier.requeue(fp, host, self._pack(request))
+            self._queued(host)
+            return True
+        if self.frontier.seen(fp):
+            return False
+        page = "redirect_urls" not in request.meta and "sitemap_depth" not in request.meta
+        if page and self.max_pages and self.pages >= self.max_pages:
+            self.audit.skip("cap", request.url, f"CRAWL_MAX_PAGES={self.max_pages} reached")
+            return False
+        if page and self.max_per_host and self.per_host.get(host, 0) >= self.max_per_host:
+            self.audit.skip("cap", request.url, f"LIMITS_PAGES_PER_HOST={self.max_per_host} reached for {host}")
+            return False
+        if not self.frontier.add(fp, host, self._pack(request), page):
+            return False
+        if "redirect_urls" in request.meta:
+            self.frontier.done(url_fingerprint(url) for url in request.meta["redirect_urls"])
+        self.pages += page
+        self.per_host[host] = self.per_host.get(host, 0) + page
+        self._queued(host)
+        return True
+
+    def _queued(self, host: str) -> None:
+        self.queued[host] = self.queued.get(host, 0) + 1
         self.pending += 1
         self.stats.inc_value("scheduler/enqueued")
         self._offer(host)
-        return True
 
     def next_request(self) -> Request | None:
         now = monotonic()
+        if now - self._committed >= COMMIT_SECONDS:
+            self._commit()
         self._reap()
         while self.held and self.held[0][0] <= now:
             _, host = heapq.heappop(self.held)
@@ -121,67 +196,77 @@ class PoliteScheduler(BaseScheduler):
         return None
 
     def _offer(self, host: str) -> None:
-        if host in self.queues and host not in self._in_ready and host not in self._held:
+        if self.queued.get(host) and host not in self._in_ready and host not in self._held:
             self.ready.append(host)
             self._in_ready.add(host)
 
-    def _take(self, host: str) -> Request | None:
-        queue = self.queues.get(host)
-        if queue:
-            until = self.politeness.hold(host)
-            if until is not None:
-                kind = self.politeness.gave_up(host)
-                if kind is not None:
-                    self._give_up(host, queue, kind)
-                    return None
-                heapq.heappush(self.held, (until, host))
-                self._held.add(host)
+    def _hold(self, host: str, until: float) -> None:
+        heapq.heappush(self.held, (until, host))
+        self._held.add(host)
+
+    def _head(self, host: str) -> tuple[int, Request] | None:
+        head = self.heads.get(host)
+        if head is None:
+            found = self.frontier.head(host)
+            if found is None:
                 return None
-        while queue:
+            head = self.heads[host] = (found[0], self._unpack(*found))
+        return head
+
+    def _take(self, host: str) -> Request | None:
+        if not self.queued.get(host):
+            return None
+        until = self.politeness.hold(host)
+        if until is not None:
+            kind = self.politeness.gave_up(host)
+            if kind is not None:
+                self._drop(host, None, lambda url: self.audit.skip(
+                    kind, url, f"host {host} was given up after repeated challenges or blocks"))
+            else:
+                self._hold(host, until)
+            return None
+        while self.queued.get(host):
             flying = self.in_flight.get(host, set())
             if len(flying) >= self.politeness.host_concurrency(host):
                 return None  # offered again when one of them finishes
-            request = queue[0]
+            head = self._head(host)
+            if head is None:
+                self.pending -= self.queued.pop(host)
+                return None
+            fp, request = head
             origin = request_origin(request.url)
             kind, info = self.robots.readiness(origin)
             if kind is Readiness.READY:
-                queue.popleft()
+                del self.heads[host]
+                self.frontier.flying(fp)
+                self.queued[host] -= 1
                 self.pending -= 1
                 flying.add(request)
                 self.in_flight[host] = flying
-                if not queue:
-                    del self.queues[host]
-                elif len(flying) < self.politeness.host_concurrency(host):
+                if self.queued[host] and len(flying) < self.politeness.host_concurrency(host):
                     self._offer(host)
                 return request
             if kind is Readiness.FETCHING:
                 self.waiting.setdefault(origin, set()).add(host)
                 return None
             if kind is Readiness.WAITING:
-                heapq.heappush(self.held, (info, host))
-                self._held.add(host)
+                self._hold(host, info)
                 return None
-            self._drop(queue, origin, kind, info)
-        self.queues.pop(host, None)
+            self._drop(host, origin, lambda url, k=kind, i=info, o=origin: self.robots.skip(url, o, k, i))
         return None
 
-    def _drop(self, queue: deque[Request], origin: str, kind: Readiness, info: Any) -> None:
-        """Skip every queued request of an origin that is given up."""
-        for _ in range(len(queue)):
-            request = queue.popleft()
-            if request_origin(request.url) == origin:
-                self.robots.skip(request.url, origin, kind, info)
-                self.pending -= 1
-            else:
-                queue.append(request)
-
-    def _give_up(self, host: str, queue: deque[Request], kind: str) -> None:
-        """Skip every queued request of a host given up after repeated walls."""
-        while queue:
-            url = queue.popleft().url
-            self.audit.skip(kind, url, f"host {host} was given up after repeated challenges or blocks")
-            self.pending -= 1
-        del self.queues[host]
+    def _drop(self, host: str, origin: str | None, record: Any) -> None:
+        """Skip every queued request of a host (of one origin only, if given)."""
+        dropped = []
+        for fp, blob in self.frontier.queued(host):
+            url = request_from_dict(pickle.loads(blob), spider=self.spider).url  # noqa: S301
+            if origin is None or request_origin(url) == origin:
+                record(url)
+                dropped.append(fp)
+        self.frontier.done(dropped)
+        self.heads.pop(host, None)
+        self.queued[host] -= len(dropped)
+        self.pending -= len(dropped)
 
     def _release(self, host: str, request: Request) -> None:
         flying = self.in_flight.get(host)
@@ -209,3 +294,17 @@ class PoliteScheduler(BaseScheduler):
     def _robots_resolved(self, origin: str, **kwargs: Any) -> None:
         for host in self.waiting.pop(origin, ()):
             self._offer(host)
+
+    def _settled(self, request: Request, **kwargs: Any) -> None:
+        self.frontier.done([url_fingerprint(request.url)])
+
+    def _commit(self) -> None:
+        self.frontier.commit()
+        self._committed = monotonic()
+
+    def _publishing(self, **kwargs: Any) -> None:
+        self._commit()  # the links a document led to are durable before it is
+
+    def _published(self, fingerprints: list[int], **kwargs: Any) -> None:
+        self.frontier.done(fingerprints)
+        self._commit()

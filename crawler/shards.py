@@ -14,7 +14,8 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,10 @@ def document_row_bytes(row: Mapping[str, Any]) -> int:
     return len(row["body"]) + len(row["text"]) + 64 * len(row["headers"]) + 512
 
 
+class ShardWriteError(Exception):
+    """Shards can no longer be written (full or unwritable disk)."""
+
+
 @dataclass(frozen=True)
 class ShardInfo:
     """A published shard, as recorded in the manifest."""
@@ -149,6 +154,8 @@ class ShardWriter:
         dictionary_columns: list[str] | None = None,
         metadata: Mapping[str, str] | None = None,
         max_age: float = 0.0,
+        before_publish: Callable[[], None] | None = None,
+        after_publish: Callable[[ShardInfo], None] | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.prefix = prefix
@@ -175,9 +182,14 @@ class ShardWriter:
         self._writer: pq.ParquetWriter | None = None
         self._file: Any = None
         self._staging_path: Path | None = None
+        self._before_publish = before_publish
+        self._after_publish = after_publish
+        self.failure: str | None = None
         self._manifest_path = self.directory / MANIFESTS / f"{prefix}.json"
         self.shards: list[ShardInfo] = self._load_manifest()
         (self.directory / STAGING).mkdir(parents=True, exist_ok=True)
+        for stale in (self.directory / STAGING).glob(f"{prefix}-*.inprogress"):
+            stale.unlink()  # a file this crawl was writing when it died
         self._manifest_path.parent.mkdir(parents=True, exist_ok=True)
 
     @property
@@ -189,6 +201,38 @@ class ShardWriter:
         return sum(s.bytes for s in self.shards)
 
     def write(self, row: Mapping[str, Any]) -> None:
+        with self._guard():
+            self._write(row)
+
+    def flush(self) -> None:
+        """Write the buffered rows as one row group; publish the file if full."""
+        with self._guard():
+            self._flush()
+
+    def close(self) -> None:
+        """Flush and publish everything written so far."""
+        with self._guard():
+            self._flush()
+            if self._writer is not None:
+                self._publish()
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """A write that fails (a full or unwritable disk) drops the file being
+        written, publishes nothing partial and refuses every later write;
+        published shards stay as they are."""
+        if self.failure is not None:
+            raise ShardWriteError(self.failure)
+        try:
+            yield
+        except (OSError, ShardWriteError) as exc:
+            self.abort()
+            cause = exc.strerror if isinstance(exc, OSError) else str(exc)
+            dataset = self._schema.metadata.get(b"dataset", b"shards").decode()
+            self.failure = f"cannot write {dataset} shards in {self.directory} ({cause or exc})"
+            raise ShardWriteError(self.failure) from exc
+
+    def _write(self, row: Mapping[str, Any]) -> None:
         for name in self._names:
             self._columns[name].append(row.get(name))
         self._buffered_rows += 1
@@ -196,12 +240,13 @@ class ShardWriter:
         if self._started is None:
             self._started = time.monotonic()
         if self._buffered_bytes >= self._row_group_bytes:
-            self.flush()
+            self._flush()
         if self._max_age and time.monotonic() - self._started >= self._max_age:
-            self.close()
+            self._flush()
+            if self._writer is not None:
+                self._publish()
 
-    def flush(self) -> None:
-        """Write the buffered rows as one row group; publish the file if full."""
+    def _flush(self) -> None:
         if not self._buffered_rows:
             return
         batch = pa.RecordBatch.from_pydict(self._columns, schema=self._schema)
@@ -214,12 +259,6 @@ class ShardWriter:
         self._buffered_rows = 0
         self._buffered_bytes = 0
         if self._file.tell() >= self._file_bytes:
-            self._publish()
-
-    def close(self) -> None:
-        """Flush and publish everything written so far."""
-        self.flush()
-        if self._writer is not None:
             self._publish()
 
     def abort(self) -> None:
@@ -254,6 +293,8 @@ class ShardWriter:
 
     def _publish(self) -> None:
         assert self._writer is not None and self._staging_path is not None
+        if self._before_publish is not None:
+            self._before_publish()
         self._writer.close()
         self._file.flush()
         os.fsync(self._file.fileno())
@@ -278,13 +319,27 @@ class ShardWriter:
         self._file_rows = 0
         self._started = None
         self._save_manifest()
+        if self._after_publish is not None:
+            self._after_publish(self.shards[-1])
 
     def _load_manifest(self) -> list[ShardInfo]:
+        """The manifest, completed with any shard of this prefix published
+        just before a crash left the manifest behind."""
         try:
-            data = json.loads(self._manifest_path.read_text())
+            shards = [ShardInfo(**s) for s in json.loads(self._manifest_path.read_text())["shards"]]
         except FileNotFoundError:
-            return []
-        return [ShardInfo(**s) for s in data["shards"]]
+            shards = []
+        listed = {s.file for s in shards}
+        for path in published_files(self.directory, self.prefix):
+            if path.name not in listed:
+                with open(path, "rb") as f:
+                    digest = hashlib.file_digest(f, "sha256").hexdigest()
+                shards.append(ShardInfo(
+                    file=path.name, rows=pq.ParquetFile(path).metadata.num_rows, bytes=path.stat().st_size,
+                    sha256=digest, published=time.strftime(
+                        "%Y-%m-%dT%H:%M:%SZ", time.gmtime(path.stat().st_mtime)),
+                ))
+        return sorted(shards, key=lambda s: s.file)
 
     def _save_manifest(self) -> None:
         data = {
@@ -313,6 +368,20 @@ def writable_directory(setting: str, value: str) -> Path:
             f"set {setting} to a folder the crawler can write"
         ) from None
     return path
+
+
+def published_files(directory: Path, prefix: str) -> list[Path]:
+    """Every shard a crawl has published: a file under its final name is
+    complete, whatever the manifest says."""
+    return sorted(directory.glob(f"{prefix}-[0-9][0-9][0-9][0-9][0-9].parquet"))
+
+
+def published_columns(directory: Path, prefix: str, columns: list[str]) -> list[dict[str, Any]]:
+    """The given columns of every shard a crawl has published."""
+    rows: list[dict[str, Any]] = []
+    for path in published_files(directory, prefix):
+        rows += pq.read_table(path, columns=columns).to_pylist()
+    return rows
 
 
 def write_atomically(path: Path, data: bytes) -> None:

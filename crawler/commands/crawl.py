@@ -19,9 +19,20 @@ class Command(ScrapyCrawlCommand):
             raise UsageError("give exactly one spider name, e.g. scrapy crawl web -a seeds=FILE")
         assert self.crawler_process is not None
         errors: list[BaseException] = []
-        outcome: Any = self.crawler_process.crawl(self._create_crawler(args[0]), **opts.spargs)
+        crawler = self._create_crawler(args[0])
+        outcome: Any = self.crawler_process.crawl(crawler, **opts.spargs)
         _watch(outcome, errors)
         self.crawler_process.start()
+        write_error = getattr(crawler, "shard_write_error", None)
+        if write_error is not None:
+            print(
+                f"error: {write_error}: free some space or point PARQUET_DIR and AUDIT_DIR at a "
+                "writable disk; every shard published before is intact, and with JOBDIR the crawl "
+                "resumes where it stopped",
+                file=sys.stderr,
+            )
+            self.exitcode = 1
+            return
         for error in errors:
             if isinstance(error, ConfigError):
                 print(f"error: {error}", file=sys.stderr)

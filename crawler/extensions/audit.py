@@ -17,12 +17,12 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.extensions import enabled
-from crawler.hooks import request_sent
+from crawler.hooks import request_sent, shard_publishing
 from crawler.job import crawl_id
-from crawler.pipelines.shards import shard_writer
 from crawler.reasons import skip_message
-from crawler.shards import AUDIT
+from crawler.shards import AUDIT, ShardWriteError
 from crawler.urls import registered_domain
+from crawler.writers import shard_writer, stop_crawl
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -38,14 +38,16 @@ class Skipped(IgnoreRequest):
 
 class Audit:
     def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
         self.crawl_id = crawl_id(crawler)
         self.writer = shard_writer(crawler, AUDIT, "AUDIT")
         self._recorded: set[int] = set()
         self.hosts: dict[str, Counter[str]] = {}
         crawler.signals.connect(self._request_sent, request_sent)
-        crawler.signals.connect(self._item_scraped, signals.item_scraped)
         crawler.signals.connect(self._spider_closed, signals.spider_closed)
+        # a published document always has its audit rows published before it
+        crawler.signals.connect(self._publish, shard_publishing)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Audit:
@@ -53,6 +55,13 @@ class Audit:
 
     def record(self, event: str, host: str, url: str | None = None, **fields: Any) -> None:
         """One row of the audit dataset, now."""
+        try:
+            self._write(event, host, url, fields)
+        except ShardWriteError as error:
+            stop_crawl(self.crawler, error)
+        self.hosts.setdefault(host, Counter())[event] += 1
+
+    def _write(self, event: str, host: str, url: str | None, fields: dict[str, Any]) -> None:
         self.writer.write({
             "crawl_id": self.crawl_id,
             "time": fields.pop("at", None) or time.time_ns() // 1000,
@@ -62,7 +71,6 @@ class Audit:
             "url": url,
             **fields,
         })
-        self.hosts.setdefault(host, Counter())[event] += 1
 
     def skip(self, reason: str, url: str, detail: str = "") -> None:
         """Record that `url` was skipped for `reason`; repeated calls for the
@@ -93,11 +101,19 @@ class Audit:
             gap=gap,
         )
 
-    def _item_scraped(self, item: dict[str, Any], **kwargs: Any) -> None:
+    def stored(self, item: dict[str, Any]) -> None:
+        """Record a document as stored; called before it is written, so its
+        row is published no later than the document."""
         self.record("stored", item["host"], item["url"], digest=item["digest"], status=item["status"])
 
-    def _spider_closed(self, **kwargs: Any) -> None:
+    def _publish(self, **kwargs: Any) -> None:
         self.writer.close()
+
+    def _spider_closed(self, **kwargs: Any) -> None:
+        try:
+            self.writer.close()
+        except ShardWriteError as error:
+            stop_crawl(self.crawler, error)
 
 
 def audit(crawler: Crawler) -> Audit:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from crawler.job import crawl_id
-from crawler.shards import DOCUMENTS, Dataset, ShardWriter, writable_directory
+from scrapy.exceptions import DropItem
+
+from crawler.extensions.audit import Audit, audit
+from crawler.hooks import shard_published, shard_publishing
+from crawler.shards import DOCUMENTS, ShardInfo, ShardWriteError
+from crawler.urls import url_fingerprint
+from crawler.writers import shard_writer, stop_crawl
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -14,46 +20,52 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def shard_writer(crawler: Crawler, dataset: Dataset, prefix: str) -> ShardWriter:
-    """The crawl's writer for a dataset, sized by the `<prefix>_*` settings
-    and compressed as PARQUET_COMPRESSION says."""
-    settings = crawler.settings
-    return ShardWriter(
-        writable_directory(f"{prefix}_DIR", settings.get(f"{prefix}_DIR")),
-        crawl_id(crawler),
-        dataset.schema,
-        schema_version=dataset.schema_version,
-        row_bytes=dataset.row_bytes,
-        row_group_bytes=settings.getint(f"{prefix}_ROW_GROUP_BYTES"),
-        file_bytes=settings.getint(f"{prefix}_FILE_BYTES"),
-        max_age=settings.getfloat(f"{prefix}_FILE_SECONDS"),
-        compression=settings.get("PARQUET_COMPRESSION"),
-        compression_level=settings.getint("PARQUET_COMPRESSION_LEVEL"),
-        dictionary_columns=dataset.dictionary_columns,
-        metadata={"dataset": dataset.name, **dataset.metadata},
-    )
-
-
 class ParquetPipeline:
-    """Writes every document item to the crawl's shards; publishes them when
-    the crawl closes (or when a file is full)."""
+    """Writes every document item to the crawl's shards; publishes a shard
+    when it is full, old enough, or the crawl closes. Around each publish it
+    tells the rest of the crawl (`crawler.hooks`), so that what a published
+    document depends on is durable first and its URL is done after."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.writer = shard_writer(crawler, DOCUMENTS, "PARQUET")
+        self._fingerprints: list[int] = []
+        self.writer = shard_writer(
+            crawler, DOCUMENTS, "PARQUET", before_publish=self._publishing, after_publish=self._published
+        )
+
+    @cached_property
+    def audit(self) -> Audit:
+        return audit(self.crawler)
+
+    def _publishing(self) -> None:
+        self.crawler.signals.send_catch_log(shard_publishing)
+
+    def _published(self, shard: ShardInfo) -> None:
+        fingerprints, self._fingerprints = self._fingerprints, []
+        self.crawler.signals.send_catch_log(shard_published, fingerprints=fingerprints)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ParquetPipeline:
         return cls(crawler)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        self.writer.write(item)
+        self._fingerprints += {url_fingerprint(item["url"]), url_fingerprint(item["requested_url"])}
+        self.audit.stored(item)
+        try:
+            self.writer.write(item)
+        except ShardWriteError as error:
+            stop_crawl(self.crawler, error)
+            raise DropItem(str(error)) from None
         self.crawler.stats.inc_value("documents/stored")
         self.crawler.stats.set_value("documents/bytes", self.writer.bytes_published)
         return item
 
     def close_spider(self) -> None:
-        self.writer.close()
+        try:
+            self.writer.close()
+        except ShardWriteError as error:
+            stop_crawl(self.crawler, error)
+            return
         self.crawler.stats.set_value("documents/bytes", self.writer.bytes_published)
         logger.info(
             "Shards published: %d documents in %d files (%d bytes) under %s",

@@ -21,7 +21,7 @@ from twisted.python.failure import Failure
 from crawler.errors import ConfigError
 from crawler.extensions.audit import Audit, Skipped, audit
 from crawler.headers import header_list, sha1_digest
-from crawler.hooks import robots_resolved
+from crawler.hooks import page_settled, robots_resolved
 from crawler.job import crawl_id
 from crawler.limits import query_key, trap
 from crawler.middlewares.robots import RobotsMiddleware
@@ -143,6 +143,7 @@ class WebSpider(scrapy.Spider):
         dropped it on purpose has recorded it already)."""
         error = failure.value
         request = failure.request  # type: ignore[attr-defined]
+        self._settle(request)
         if isinstance(error, Skipped):
             return
         detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
@@ -157,6 +158,22 @@ class WebSpider(scrapy.Spider):
     def parse(self, response: Response) -> Iterator[Any]:
         """Links first, then the document: by the time a document reaches a
         shard, the links it led to are in the frontier."""
+        stored = False
+        try:
+            for output in self._parse(response):
+                stored = stored or isinstance(output, dict)
+                yield output
+        finally:
+            if not stored:
+                self._settle(response.request)
+
+    def _settle(self, request: scrapy.Request | None) -> None:
+        """Tell the frontier this URL needs nothing more (a stored document's
+        URL is done once its shard is published)."""
+        if request is not None:
+            self.crawler.signals.send_catch_log(page_settled, request=request)
+
+    def _parse(self, response: Response) -> Iterator[Any]:
         if response.status >= 300:
             self.audit.skip("status", response.url, f"HTTP {response.status}: not stored")
             return
@@ -254,6 +271,12 @@ class WebSpider(scrapy.Spider):
                 )
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        try:
+            yield from self._parse_sitemap(response)
+        finally:
+            self._settle(response.request)
+
+    def _parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         if response.status >= 300:
             self.audit.skip("status", response.url, f"HTTP {response.status}: sitemap not read")
             return

@@ -1,0 +1,61 @@
+"""The crawl's Parquet writers: one per dataset (documents, audit), sized
+by the dataset's settings, and what happens when one cannot write."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+from scrapy.utils.defer import deferred_from_coro
+
+from crawler.errors import ConfigError
+from crawler.job import crawl_id
+from crawler.shards import Dataset, ShardWriteError, ShardWriter, writable_directory
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+SHARD_WRITE_ERROR = "shard-write-error"
+
+
+def stop_crawl(crawler: Crawler, error: ShardWriteError) -> None:
+    """Stop the crawl once shards cannot be written; the crawl command
+    reports the error and exits non-zero."""
+    if getattr(crawler, "shard_write_error", None) is None:
+        crawler.shard_write_error = str(error)  # type: ignore[attr-defined]
+        logger.error("Stopping the crawl: %s", error)
+        deferred_from_coro(crawler.engine.close_spider_async(reason=SHARD_WRITE_ERROR))
+
+
+def shard_writer(crawler: Crawler, dataset: Dataset, prefix: str, **hooks: Any) -> ShardWriter:
+    """The crawl's writer for a dataset, sized by the `<prefix>_*` settings
+    and compressed as PARQUET_COMPRESSION says."""
+    settings = crawler.settings
+    codec = settings.get("PARQUET_COMPRESSION")
+    if codec.lower() not in ("none", "uncompressed") and not pa.Codec.is_available(codec):
+        raise ConfigError(
+            f"PARQUET_COMPRESSION={codec!r} is not a codec pyarrow offers: use zstd, snappy, gzip, brotli, lz4 or none"
+        )
+    level = settings.getint("PARQUET_COMPRESSION_LEVEL")
+    if codec.lower() in ("none", "uncompressed") or not pa.Codec.supports_compression_level(codec):
+        level = None
+    return ShardWriter(
+        writable_directory(f"{prefix}_DIR", settings.get(f"{prefix}_DIR")),
+        crawl_id(crawler),
+        dataset.schema,
+        schema_version=dataset.schema_version,
+        row_bytes=dataset.row_bytes,
+        row_group_bytes=settings.getint(f"{prefix}_ROW_GROUP_BYTES"),
+        file_bytes=settings.getint(f"{prefix}_FILE_BYTES"),
+        max_age=settings.getfloat(f"{prefix}_FILE_SECONDS"),
+        compression=codec,
+        compression_level=level,
+        dictionary_columns=dataset.dictionary_columns,
+        metadata={"dataset": dataset.name, **dataset.metadata},
+        **hooks,
+    )
+
+
