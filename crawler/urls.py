@@ -108,6 +108,25 @@ def canonical_host(host: str) -> str | None:
     return str(address) if address is not None else host
 
 
+# A URL already in canonical form: lower-case host whose last label starts
+# with a letter (numeric hosts need normalizing), an optional port, a path
+# and a non-empty query of characters that need no escaping, no
+# percent-escape, no fragment. Most extracted links look like this.
+_ALREADY_CANONICAL = re.compile(
+    r"(https?)://((?:[a-z0-9][a-z0-9-]*\.)*[a-z][a-z0-9-]*[a-z0-9])(?::([1-9][0-9]{0,4}))?"
+    r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*(?:\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?]+)?\Z"
+)
+
+
+def _already_canonical(url: str) -> bool:
+    """Whether `url` is its own canonical spelling, decided without parsing."""
+    match = _ALREADY_CANONICAL.match(url)
+    if match is None or "/." in url:
+        return False
+    scheme, host, port = match.groups()
+    return len(host) <= 253 and (port is None or (int(port) <= 65535 and int(port) != _DEFAULT_PORTS[scheme]))
+
+
 def canonical_url(url: str) -> str | None:
     """The canonical spelling of an http(s) URL, or None if it cannot be crawled.
 
@@ -116,6 +135,8 @@ def canonical_url(url: str) -> str | None:
     their order (see `dedupe_key`). URLs with user information are refused:
     the crawler never sends credentials.
     """
+    if _already_canonical(url):
+        return url
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -230,10 +251,17 @@ def read_seeds(spec: str) -> tuple[list[str], list[SeedProblem], str]:
     OSError if SPEC looks like a path but cannot be read.
     """
     path = Path(spec)
-    if "://" not in spec or path.exists():
+    if "://" not in spec or _is_file(path):
         text = path.read_text(encoding="utf-8-sig", errors="replace")
         return (*_parse_lines(text.splitlines()), f"seeds file {spec}")
     return (*_parse_lines(spec.split(",")), "seeds list")
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a list of URLs too long to be a file name
+        return False
 
 
 _COMMENT = re.compile(r"\s+#")
@@ -258,3 +286,22 @@ def url_fingerprint(url: str) -> int:
     """A stable 64-bit key for a URL: equal for spellings of one document."""
     key = dedupe_key(canonical_url(url) or url)
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+
+
+class Recent:
+    """Membership among the last `size` to `2 * size` keys added, in bounded
+    memory: a cheap first check before a costlier one (the frontier's
+    database, a log line already written)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._new: set[int] = set()
+        self._old: set[int] = set()
+
+    def __contains__(self, key: int) -> bool:
+        return key in self._new or key in self._old
+
+    def add(self, key: int) -> None:
+        self._new.add(key)
+        if len(self._new) >= self.size:
+            self._old, self._new = self._new, set()

@@ -67,6 +67,18 @@ def test_canonical_url_is_idempotent(tail):
         assert url.isascii()
 
 
+@given(
+    st.sampled_from(["http", "https"]),
+    st.text(alphabet="ab09-._", min_size=1, max_size=12),
+    st.none() | st.integers(min_value=0, max_value=70000),
+    st.text(alphabet="aZ09-._~!$&'()*+,;=:@/?%#", max_size=20),
+)
+def test_the_fast_path_agrees_with_full_parsing(scheme, host, port, path):
+    url = f"{scheme}://{host}{'' if port is None else f':{port}'}/{path}"
+    # A trailing space is stripped by full parsing but rules out the fast path.
+    assert canonical_url(url) == canonical_url(url + " ")
+
+
 def test_dedupe_key_ignores_parameter_order():
     assert dedupe_key("http://e.com/p?b=2&a=1") == dedupe_key("http://e.com/p?a=1&b=2")
     assert dedupe_key("http://e.com/p") == "http://e.com/p"
@@ -119,6 +131,11 @@ def test_read_seeds_file(tmp_path):
     assert seeds == ["http://a.example.com/", "http://b.example.com/"]
     assert [(p.line, p.text) for p in problems] == [(4, "not a url"), (6, "ftp://c.example.com/")]
     assert str(path) in source
+
+
+def test_a_long_seed_list_is_not_a_file_name():
+    spec = ",".join(f"http://site{i}.example.com/" for i in range(300))
+    assert len(read_seeds(spec)[0]) == 300
 
 
 def test_read_seeds_list_and_missing_file(tmp_path):
