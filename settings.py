@@ -67,6 +67,7 @@ LIMITS_QUERY_VARIANTS = 100
 NETGUARD_ALLOWED_NETWORKS = []
 TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"
 SCHEDULER = "crawler.scheduler.PoliteScheduler"
+CONCURRENT_ITEMS = 1
 HTTPERROR_ALLOW_ALL = True
 
 # --- Parquet shards ---------------------------------------------------------

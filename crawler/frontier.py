@@ -12,9 +12,10 @@ fetched but not yet published is fetched again, and none is stored twice.
 from __future__ import annotations
 
 import sqlite3
-from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
+
+from crawler.urls import Recent
 
 QUEUED, FLYING, DONE = 0, 1, 3
 _SCHEMA = """
@@ -49,8 +50,7 @@ class Frontier:
             self.db.execute("PRAGMA synchronous=OFF")
         self.db.executescript(_SCHEMA)
         self.db.execute("BEGIN")
-        self._recent: OrderedDict[int, None] = OrderedDict()
-        self._recent_size = recent
+        self._recent = Recent(recent)
         row = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM urls").fetchone()
         self._seq = row[0]
 
@@ -61,17 +61,12 @@ class Frontier:
     def set_fact(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO facts VALUES (?, ?)", (key, value))
 
-    def _remember(self, fp: int) -> None:
-        self._recent[fp] = None
-        if len(self._recent) > self._recent_size:
-            self._recent.popitem(last=False)
-
     def seen(self, fp: int) -> bool:
         if fp in self._recent:
             return True
         found = self.db.execute("SELECT 1 FROM urls WHERE fp = ?", (_key(fp),)).fetchone() is not None
         if found:
-            self._remember(fp)
+            self._recent.add(fp)
         return found
 
     def add(self, fp: int, host: str, request: bytes, page: bool) -> bool:
@@ -83,7 +78,7 @@ class Frontier:
             "INSERT OR IGNORE INTO urls VALUES (?, ?, ?, ?, ?, ?)",
             (_key(fp), host, self._seq, QUEUED, int(page), request),
         )
-        self._remember(fp)
+        self._recent.add(fp)
         return cursor.rowcount == 1
 
     def requeue(self, fp: int, host: str, request: bytes) -> None:
@@ -94,7 +89,7 @@ class Frontier:
             "host = excluded.host, seq = excluded.seq, state = excluded.state, request = excluded.request",
             (_key(fp), host, self._seq, QUEUED, request),
         )
-        self._remember(fp)
+        self._recent.add(fp)
 
     def head(self, host: str) -> tuple[int, bytes] | None:
         """The oldest queued request of a host."""

@@ -93,9 +93,10 @@ class Site:
 class LocalWeb:
     """Serves `sites` (host name -> Site) on 127.0.0.1 in a background thread."""
 
-    def __init__(self, sites: dict[str, Site], port: int = 0) -> None:
+    def __init__(self, sites: dict[str, Site], port: int = 0, keep_log: bool = True) -> None:
         self.sites = sites
         self.log: list[Seen] = []
+        self.keep_log = keep_log
         self._port = port
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None
@@ -158,7 +159,8 @@ class LocalWeb:
                 length = int(seen.headers.get("content-length", "0") or 0)
                 if length:
                     await reader.readexactly(length)
-                self.log.append(seen)
+                if self.keep_log:
+                    self.log.append(seen)
                 keep_alive = await self._answer(seen, writer)
                 seen.end = time.time()
                 if not keep_alive:

@@ -51,6 +51,8 @@ def links(tree: lxml.html.HtmlElement, page_url: str) -> Iterator[Link]:
         if href:
             base = urljoin(page_url, href.strip())
             break
+    scheme, _, rest = base.partition("://")
+    origin = f"{scheme}://{rest.split('/', 1)[0].split('?', 1)[0]}"
     for element in tree.iter("a", "area"):
         href = element.get("href")
         if not href:
@@ -60,6 +62,17 @@ def links(tree: lxml.html.HtmlElement, page_url: str) -> Iterator[Link]:
             continue
         rel = element.get("rel")
         yield Link(
-            urljoin(base, href),
+            _absolute(href, base, scheme, origin),
             rel is not None and "nofollow" in rel.lower().split(),
         )
+
+
+def _absolute(href: str, base: str, scheme: str, origin: str) -> str:
+    """urljoin, with the common cases taken without parsing."""
+    if href.startswith(("http://", "https://")):
+        return href
+    if href.startswith("//"):
+        return f"{scheme}:{href}"
+    if href.startswith("/"):
+        return origin + href
+    return urljoin(base, href)

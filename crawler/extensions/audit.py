@@ -21,7 +21,7 @@ from crawler.hooks import request_sent, shard_publishing
 from crawler.job import crawl_id
 from crawler.reasons import skip_message
 from crawler.shards import AUDIT, ShardWriteError
-from crawler.urls import registered_domain
+from crawler.urls import Recent, registered_domain
 from crawler.writers import shard_writer, stop_crawl
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class Audit:
         self.stats = crawler.stats
         self.crawl_id = crawl_id(crawler)
         self.writer = shard_writer(crawler, AUDIT, "AUDIT")
-        self._recorded: set[int] = set()
+        self._recorded = Recent(100_000)
         self.hosts: dict[str, Counter[str]] = {}
         crawler.signals.connect(self._request_sent, request_sent)
         crawler.signals.connect(self._spider_closed, signals.spider_closed)
@@ -74,7 +74,8 @@ class Audit:
 
     def skip(self, reason: str, url: str, detail: str = "") -> None:
         """Record that `url` was skipped for `reason`; repeated calls for the
-        same URL and reason are recorded once."""
+        same URL and reason are recorded once (within a bounded memory of
+        recent skips)."""
         key = hash((reason, url))
         if key in self._recorded:
             return

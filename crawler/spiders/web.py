@@ -32,6 +32,7 @@ from crawler.signals import PURPOSES, Decision, Signals, decide, page_signals
 from crawler.sitemaps import read_sitemap
 from crawler.text import extractor_name
 from crawler.urls import (
+    Recent,
     Scope,
     canonical_url,
     read_seeds,
@@ -41,6 +42,8 @@ from crawler.urls import (
 )
 
 logger = logging.getLogger(__name__)
+
+RECENT_LINKS = 100_000  # links remembered as followed, to skip repeats cheaply
 
 
 class WebSpider(scrapy.Spider):
@@ -109,6 +112,7 @@ class WebSpider(scrapy.Spider):
             "latest_year": time.gmtime().tm_year + 1,
         }
         spider._variants: Counter[int] = Counter()
+        spider._followed = Recent(RECENT_LINKS)
         crawler.signals.connect(spider._headers_received, signals.headers_received)
         spider._sitemap_origins: set[str] = set()
         crawler.signals.connect(spider._origin_resolved, robots_resolved)
@@ -213,11 +217,18 @@ class WebSpider(scrapy.Spider):
         return decision, signals
 
     def _follow(self, response: Response, tree: Any) -> Iterator[scrapy.Request]:
+        """Requests for the page's links the crawl may follow. A link followed
+        (or ruled out for good) recently is passed over at once: most links
+        of a site repeat on every page, and a Request costs far more than a
+        set lookup."""
         depth = response.meta.get("depth", 0) + 1
         taken = 0
         for link in links(tree, response.url):
-            url = self._in_scope(link.url)
+            url = self._canonical(link.url)
             if url is None:
+                continue
+            key = hash(url)
+            if key in self._followed:
                 continue
             if link.nofollow and not self.follow_rel_nofollow:
                 self.audit.skip("nofollow", url, f'rel="nofollow" on its link from {response.url}')
@@ -225,11 +236,22 @@ class WebSpider(scrapy.Spider):
                 self.audit.skip("cap", url, f"depth {depth} is beyond DEPTH_LIMIT={self.max_depth}")
             elif self.max_links and taken >= self.max_links:
                 self.audit.skip("cap", url, f"more than LIMITS_LINKS_PER_PAGE={self.max_links} links on {response.url}")
-            elif (reason := self._trap(url)) is not None:
-                self.audit.skip("trap", url, reason)
             else:
-                taken += 1
-                yield self._page(url)
+                self._followed.add(key)
+                if self._allowed(url):
+                    taken += 1
+                    yield self._page(url)
+
+    def _allowed(self, url: str) -> bool:
+        """Whether a URL is in scope and no trap (skips are recorded)."""
+        if not self.scope.allows(url_host(url)):
+            self.audit.skip("scope", url, f"outside scope {self.scope.kind} of the seeds")
+            return False
+        reason = self._trap(url)
+        if reason is not None:
+            self.audit.skip("trap", url, reason)
+            return False
+        return True
 
     def _trap(self, url: str) -> str | None:
         if len(url) > self.max_url_length:
@@ -242,19 +264,19 @@ class WebSpider(scrapy.Spider):
                 reason = f"more than LIMITS_QUERY_VARIANTS={self.max_variants} query strings for {query_key(url)}"
         return reason
 
-    def _in_scope(self, link: str) -> str | None:
-        """The canonical URL of a link the crawl may follow, or None (skips
-        with credentials or out of scope are recorded)."""
+    def _canonical(self, link: str) -> str | None:
+        """The canonical URL of a link, or None (a link with credentials is recorded)."""
         url = canonical_url(link)
         if url is None:
             redacted = redact_userinfo(link)
             if redacted is not None:
                 self.audit.skip("credentials", redacted, "the link carries credentials; they are never sent")
-            return None
-        if not self.scope.allows(url_host(url)):
-            self.audit.skip("scope", url, f"outside scope {self.scope.kind} of the seeds")
-            return None
         return url
+
+    def _in_scope(self, link: str) -> str | None:
+        """The canonical URL of a link the crawl may follow, or None."""
+        url = self._canonical(link)
+        return url if url is not None and self._allowed(url) else None
 
     def _origin_resolved(self, origin: str, **kwargs: Any) -> None:
         """Schedule the sitemaps a newly fetched robots.txt lists, once per origin."""
