@@ -130,6 +130,7 @@ class WebSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.seeds:
+            self._followed.add(hash(url))
             yield self._page(url)
 
     def _page(self, url: str) -> scrapy.Request:
