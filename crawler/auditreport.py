@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow.dataset as ds
-
 POLICY_PATHS = ("/robots.txt", "/.well-known/tdmrep.json")
 WINDOW = 60.0
 
@@ -20,6 +18,8 @@ WINDOW = 60.0
 def load(directory: Path, host: str | None, domain: str | None,
          since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
     """The audit rows of a host or registered domain, oldest first."""
+    import pyarrow.dataset as ds  # here, not at the top: Scrapy imports every command at start-up, and it costs ~50 MB
+
     dataset = ds.dataset(directory, format="parquet", exclude_invalid_files=False)
     field = ds.field("host") == host if host else ds.field("registered_domain") == domain
     if since is not None:

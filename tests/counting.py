@@ -1,5 +1,6 @@
 """Run `scrapy` with counters on the costly steps of per-page work, written
-as JSON to $COUNTS_FILE at exit: a guard against doing one of them twice."""
+as JSON to $COUNTS_FILE at exit with the heavy modules the run imported: a
+guard against doing one of them twice, or loading what a crawl never needs."""
 
 import atexit
 import json
@@ -12,6 +13,13 @@ import scrapy
 from scrapy.cmdline import execute
 
 COUNTS: Counter[str] = Counter()
+HEAVY = ("pyarrow.dataset",)  # ~50 MB of shared libraries
+
+
+def report() -> None:
+    imported = [name for name in HEAVY if name in sys.modules]
+    with open(os.environ["COUNTS_FILE"], "w") as out:
+        json.dump({**COUNTS, "heavy_imports": imported}, out)
 
 
 def counted(name, function):
@@ -24,7 +32,7 @@ def counted(name, function):
 
 lxml.etree.fromstring = counted("html_parses", lxml.etree.fromstring)
 scrapy.Request.__init__ = counted("requests", scrapy.Request.__init__)
-atexit.register(lambda: open(os.environ["COUNTS_FILE"], "w").write(json.dumps(COUNTS)))
+atexit.register(report)
 
 if __name__ == "__main__":
     sys.argv[0] = "scrapy"

@@ -28,3 +28,6 @@ def test_each_page_is_parsed_once_and_repeated_links_build_no_requests(serve, tm
     # A Request per URL from the spider and one from its frontier row, one
     # per policy file; the 40 links on each page, mostly repeats, build none.
     assert counts["requests"] <= 2 * len(targets) + policy
+    # Scrapy imports every command module at start-up: the commands that read
+    # datasets must not make each crawl load pyarrow.dataset.
+    assert counts["heavy_imports"] == []

@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pyarrow.dataset as ds
 from scrapy.commands import ScrapyCommand
 
 from crawler.demo import SEEDS, SETTINGS, demo_sites
@@ -57,6 +56,8 @@ class Command(ScrapyCommand):
         self._summary(out, documents, audit)
 
     def _summary(self, out: Path, documents: Path, audit: Path) -> None:
+        import pyarrow.dataset as ds  # here, not at the top: Scrapy imports every command at start-up, and it costs ~50 MB
+
         table = ds.dataset(documents, format="parquet").to_table(columns=["host", "url"])
         per_host = collections.Counter(table.column("host").to_pylist())
         events = ds.dataset(audit, format="parquet").to_table(
