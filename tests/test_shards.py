@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from crawler.shards import (
+    BATCH_BYTES,
     DOCUMENT_SCHEMA,
     MANIFESTS,
     STAGING,
@@ -140,6 +141,18 @@ def test_memory_holds_one_row_group(tmp_path):
         w.write(row(i))
         assert w._buffered_bytes < 50_000 + document_row_bytes(row(i))
     w.close()
+
+
+def test_a_row_group_is_gathered_as_arrow_batches_and_written_whole(tmp_path):
+    w = writer(tmp_path, row_group_bytes=3_000_000, file_bytes=10**9)
+    for i in range(60):
+        w.write(row(i, body_size=300_000))
+        assert len(w._columns["body"]) <= BATCH_BYTES // 300_000 + 1  # the rest is Arrow data
+    w.close()
+    (path,) = tmp_path.glob("*.parquet")
+    meta = pq.ParquetFile(path).metadata
+    assert [meta.row_group(g).num_rows for g in range(meta.num_row_groups)] == [10] * 6
+    assert pq.read_table(path, columns=["url"]).column("url").to_pylist() == [f"http://example.com/{i}" for i in range(60)]
 
 
 def test_write_atomically_replaces(tmp_path):
