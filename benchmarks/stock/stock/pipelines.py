@@ -9,12 +9,12 @@ SCHEMA = pa.schema([("url", pa.string()), ("status", pa.int16()), ("title", pa.s
 
 
 class ParquetPipeline:
-    def open_spider(self, spider):
+    def open_spider(self):
         self.rows = []
         self.path = os.environ.get("STOCK_PARQUET", "stock.parquet")
         self.writer = pq.ParquetWriter(self.path, SCHEMA, compression="zstd")
 
-    def process_item(self, item, spider):
+    def process_item(self, item):
         self.rows.append(item)
         if len(self.rows) >= 1000:
             self.flush()
@@ -25,6 +25,6 @@ class ParquetPipeline:
             self.writer.write_table(pa.Table.from_pylist(self.rows, schema=SCHEMA))
             self.rows = []
 
-    def close_spider(self, spider):
+    def close_spider(self):
         self.flush()
         self.writer.close()
