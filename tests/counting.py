@@ -1,6 +1,11 @@
 """Run `scrapy` with counters on the costly steps of per-page work, written
-as JSON to $COUNTS_FILE at exit with the heavy modules the run imported: a
-guard against doing one of them twice, or loading what a crawl never needs."""
+as JSON to $COUNTS_FILE at exit with the heavy modules the run imported and
+its peak RSS: a guard against doing one of them twice, loading what a crawl
+never needs, or holding too much.
+
+The peak is the process's own VmHWM: `ru_maxrss` (which Scrapy's memusage
+stats report) starts from the parent's RSS, as Linux carries it across the
+fork and exec that start a subprocess."""
 
 import atexit
 import json
@@ -16,10 +21,16 @@ COUNTS: Counter[str] = Counter()
 HEAVY = ("pyarrow.dataset",)  # ~50 MB of shared libraries
 
 
+def peak_rss() -> int:
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
+
+
 def report() -> None:
     imported = [name for name in HEAVY if name in sys.modules]
     with open(os.environ["COUNTS_FILE"], "w") as out:
-        json.dump({**COUNTS, "heavy_imports": imported}, out)
+        json.dump({**COUNTS, "heavy_imports": imported, "peak_rss": peak_rss()}, out)
 
 
 def counted(name, function):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -35,11 +36,13 @@ class Crawl:
     def urls(self) -> list[str]:
         return sorted(d["url"] for d in self.documents(["url"]))
 
+    def counts(self) -> dict[str, Any]:
+        """What tests/counting.py reported, for a crawl run with `counted=True`."""
+        return json.loads((self.out / "counts.json").read_text())
+
     def peak_memory(self) -> int:
-        """Peak RSS in bytes as Scrapy's MemoryUsage last saw it (set
-        MEMUSAGE_CHECK_INTERVAL_SECONDS low so it looks often)."""
-        line = next(line for line in self.log.splitlines() if "'memusage/max'" in line)
-        return int(line.split(":", 1)[1].strip(" ,"))
+        """The crawler process's own peak RSS in bytes."""
+        return self.counts()["peak_rss"]
 
     def audit(self) -> list[dict[str, Any]]:
         return ds.dataset(self.out / "audit", format="parquet").to_table().to_pylist()
@@ -74,10 +77,12 @@ def crawl_env(web: LocalWeb | None) -> dict[str, str]:
 
 
 def run_crawl(web: LocalWeb | None, seeds: str, out: Path, *, settings: dict[str, Any] | None = None,
-              args: dict[str, str] | None = None, timeout: float = 180) -> Crawl:
+              args: dict[str, str] | None = None, timeout: float = 180, counted: bool = False) -> Crawl:
+    """`counted`: run through tests/counting.py, for `Crawl.counts()` and `Crawl.peak_memory()`."""
     out.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        crawl_command(seeds, out, settings, args), cwd=REPO, env=crawl_env(web),
-        capture_output=True, text=True, timeout=timeout,
-    )
+    command, env = crawl_command(seeds, out, settings, args), crawl_env(web)
+    if counted:
+        command[1:3] = ["tests/counting.py"]
+        env["COUNTS_FILE"] = str(out / "counts.json")
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
     return Crawl(result.returncode, result.stderr + result.stdout, out)

@@ -1,11 +1,8 @@
 """A cheap guard on per-page cost (not a timing): count the steps a crawl
 takes and fail if one of them is repeated per page."""
 
-import json
-import subprocess
-
 from benchmarks.web import seeds, web
-from tests.support import POLICY_FILES, REPO, crawl_command, crawl_env
+from tests.support import POLICY_FILES, run_crawl
 
 HOSTS, PAGES = 4, 12  # every page links to 30 pages of its host and 10 of others
 
@@ -14,13 +11,10 @@ def test_each_page_is_parsed_once_and_repeated_links_build_no_requests(serve, tm
     site = serve(web(HOSTS, PAGES))
     seed_file = tmp_path / "seeds.txt"
     seed_file.write_text("\n".join(seeds(HOSTS)))
-    counts_file = tmp_path / "counts.json"
-    command = crawl_command(str(seed_file), tmp_path / "out", {"DOWNLOAD_DELAY": 0, "SITEMAPS_ENABLED": False})
-    command[1:3] = ["tests/counting.py"]
-    result = subprocess.run(command, cwd=REPO, env=crawl_env(site) | {"COUNTS_FILE": str(counts_file)},
-                            capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, result.stderr[-3000:]
-    counts = json.loads(counts_file.read_text())
+    crawl = run_crawl(site, str(seed_file), tmp_path / "out",
+                      settings={"DOWNLOAD_DELAY": 0, "SITEMAPS_ENABLED": False}, counted=True)
+    assert crawl.returncode == 0, crawl.log[-3000:]
+    counts = crawl.counts()
     targets = [(s.host, s.target) for s in site.log if s.path not in POLICY_FILES]
     policy = len(site.log) - len(targets)
     assert len(targets) == len(set(targets)) > HOSTS * PAGES  # pages, and the 404s they link to

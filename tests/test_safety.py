@@ -126,7 +126,7 @@ def test_size_type_and_trap_limits(serve, tmp_path):
         "/ok": html("<p>fine</p>"),
     }, fallback=html("<p>page</p>"))})
     crawl = run_crawl(web, "http://www.example.com/", tmp_path,
-                      settings={"DOWNLOAD_DELAY": 0.2, "LIMITS_QUERY_VARIANTS": 5, "MEMUSAGE_CHECK_INTERVAL_SECONDS": 0.2})
+                      settings={"DOWNLOAD_DELAY": 0.2, "LIMITS_QUERY_VARIANTS": 5}, counted=True)
     assert crawl.returncode == 0, crawl.log
     stored = crawl.urls()
     assert "http://www.example.com/ok" in stored
@@ -164,7 +164,7 @@ def test_garbage_responses_never_stop_the_crawl(serve, tmp_path):
         "/fine": html("<p>fine</p>"),
     })})
     crawl = run_crawl(web, "http://www.example.com/", tmp_path,
-                      settings={"DOWNLOAD_DELAY": 0.2, "MEMUSAGE_CHECK_INTERVAL_SECONDS": 0.2})
+                      settings={"DOWNLOAD_DELAY": 0.2}, counted=True)
     assert crawl.returncode == 0, crawl.log
     assert crawl.peak_memory() < 300 * 1024 * 1024
     assert "Skipped (error) http://www.example.com/headers" in crawl.log
