@@ -38,6 +38,11 @@ def _key(fp: int) -> int:
     return fp - (1 << 64) if fp >= _SIGNED else fp
 
 
+def _fp(key: int) -> int:
+    """The fingerprint a stored key stands for (`_key` undone)."""
+    return key % (1 << 64)
+
+
 class Frontier:
     def __init__(self, path: Path, durable: bool, recent: int = 100_000) -> None:
         self.path = path
@@ -96,7 +101,7 @@ class Frontier:
         row = self.db.execute(
             "SELECT fp, request FROM urls WHERE host = ? AND state = 0 ORDER BY seq LIMIT 1", (host,)
         ).fetchone()
-        return (row[0] % (1 << 64), row[1]) if row else None
+        return (_fp(row[0]), row[1]) if row else None
 
     def flying(self, fp: int) -> None:
         self.db.execute("UPDATE urls SET state = 1 WHERE fp = ?", (_key(fp),))
@@ -106,7 +111,7 @@ class Frontier:
         rows = self.db.execute(
             "SELECT fp, request FROM urls WHERE host = ? AND state = 0 ORDER BY seq", (host,)
         ).fetchall()
-        return [(fp % (1 << 64), request) for fp, request in rows]
+        return [(_fp(key), request) for key, request in rows]
 
     def done(self, fps: Iterable[int]) -> None:
         self.db.executemany(

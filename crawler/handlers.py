@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 
-
 #: Response headers beyond this many bytes end the connection: a server that
 #: streams headers without end must not exhaust memory before the timeout.
 MAX_HEADER_BYTES = 256 * 1024

@@ -56,14 +56,15 @@ class Readiness(Enum):
 
 @dataclass(frozen=True)
 class PolicyFile:
+    name: str  # its audit event and stats prefix
     path: str
     parse: Callable[[bytes], Any]
     unreachable_reason: str
     unreachable_means: str
 
 
-ROBOTS_TXT = PolicyFile("/robots.txt", parse, "robots-unreachable", "everything disallowed")
-TDMREP = PolicyFile("/.well-known/tdmrep.json", parse_tdmrep, "tdm", "every document reserved")
+ROBOTS_TXT = PolicyFile("robots", "/robots.txt", parse, "robots-unreachable", "everything disallowed")
+TDMREP = PolicyFile("tdmrep", "/.well-known/tdmrep.json", parse_tdmrep, "tdm", "every document reserved")
 
 
 @dataclass
@@ -283,7 +284,7 @@ class RobotsMiddleware:
         if policy_file is ROBOTS_TXT and delay is not None:
             detail = f"{detail}; crawl-delay {delay:g} s"
         self.audit.record(
-            "robots" if policy_file is ROBOTS_TXT else "tdmrep",
+            policy_file.name,
             urlsplit(origin).hostname or "",
             f"{origin}{policy_file.path}",
             reason=availability.value,
@@ -299,7 +300,7 @@ class RobotsMiddleware:
         file = state.file(policy_file)
         now = monotonic()
         label = f"{policy_file.path.rsplit('/', 1)[1]} {origin}{policy_file.path}"
-        self.stats.inc_value(f"{'robots' if policy_file is ROBOTS_TXT else 'tdmrep'}/fetch/{availability.value}")
+        self.stats.inc_value(f"{policy_file.name}/fetch/{availability.value}")
         if availability is Availability.UNREACHABLE:
             file.failures += 1
             cached = file.availability is not None and file.availability is not Availability.UNREACHABLE

@@ -259,10 +259,11 @@ class WebSpider(scrapy.Spider):
             return f"URL of {len(url)} characters, longer than URLLENGTH_LIMIT={self.max_url_length}"
         reason = trap(url, **self.trap_limits)
         if reason is None and "?" in url and self.max_variants:
-            key = hash(query_key(url))
+            path = query_key(url)
+            key = hash(path)
             self._variants[key] += 1
             if self._variants[key] > self.max_variants:
-                reason = f"more than LIMITS_QUERY_VARIANTS={self.max_variants} query strings for {query_key(url)}"
+                reason = f"more than LIMITS_QUERY_VARIANTS={self.max_variants} query strings for {path}"
         return reason
 
     def _canonical(self, link: str) -> str | None:
