@@ -45,9 +45,9 @@ class Audit:
         self._recorded = Recent(100_000)
         self.hosts: dict[str, Counter[str]] = {}
         crawler.signals.connect(self._request_sent, request_sent)
-        crawler.signals.connect(self._spider_closed, signals.spider_closed)
+        crawler.signals.connect(self._close, signals.spider_closed)
         # a published document always has its audit rows published before it
-        crawler.signals.connect(self._publish, shard_publishing)
+        crawler.signals.connect(self._close, shard_publishing)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Audit:
@@ -107,10 +107,8 @@ class Audit:
         row is published no later than the document."""
         self.record("stored", item["host"], item["url"], digest=item["digest"], status=item["status"])
 
-    def _publish(self, **kwargs: Any) -> None:
-        self.writer.close()
-
-    def _spider_closed(self, **kwargs: Any) -> None:
+    def _close(self, **kwargs: Any) -> None:
+        """Publish every row so far; a failure stops the crawl, as in `record`."""
         try:
             self.writer.close()
         except ShardWriteError as error:
