@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -85,20 +86,18 @@ def stored_rows(out: Path, kind: str) -> int:
     return sum(pq.ParquetFile(f).metadata.num_rows for f in (out / "documents").glob("*.parquet"))
 
 
-def run_crawl(web: Web, kind: str, out: Path, *, settings: dict[str, Any] | None = None,
+def run_crawl(proxy: str, hosts: int, served: Callable[[], int], kind: str, out: Path, *,
               milestones: tuple[int, ...] = ()) -> dict[str, Any]:
-    """One crawl of the web; CPU, wall time, peak RSS (sampled every 50 ms)
-    and shard bytes, and the peak RSS once the web has served each
-    milestone's number of pages."""
+    """One crawl of the web behind `proxy` from the seeds of its `hosts`;
+    CPU, wall time, peak RSS (sampled every 50 ms) and shard bytes, and the
+    peak RSS once `served()` has grown by each milestone's number of pages."""
     out.mkdir(parents=True, exist_ok=True)
     seed_file = out / "seeds.txt"
-    seed_file.write_text("\n".join(seeds(web.hosts)) + "\n")
+    seed_file.write_text("\n".join(seeds(hosts)) + "\n")
     command, cwd, extra_env = crawl_command(kind, str(seed_file), out)
-    for name, value in (settings or {}).items():
-        command += ["-s", f"{name}={value}"]
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env.update(http_proxy=web.proxy, no_proxy="", **extra_env)
-    before = web.served()
+    env.update(http_proxy=proxy, no_proxy="", **extra_env)
+    before = served()
     with open(out / "stderr.log", "w") as err:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
     start_cpu = start = None
@@ -111,11 +110,11 @@ def run_crawl(web: Web, kind: str, out: Path, *, settings: dict[str, Any] | None
         try:
             # VmHWM, not wait4's ru_maxrss: Linux carries the parent's peak across fork and exec.
             peak = max(peak, rss_mb(process.pid))
-            served = web.served() - before
-            if start is None and served:
+            fetched = served() - before
+            if start is None and fetched:
                 start_cpu, start = cpu_seconds(process.pid), time.monotonic()
             for milestone in milestones:
-                if served >= milestone and milestone not in peaks:
+                if fetched >= milestone and milestone not in peaks:
                     peaks[milestone] = rss_mb(process.pid)
         except (OSError, ValueError):
             pass
@@ -180,7 +179,7 @@ def efficiency(hosts: int, pages: int, runs: int, stock: bool) -> dict[str, Any]
         for _ in range(runs):
             for kind in ("ours", "stock") if stock else ("ours",):
                 with tempfile.TemporaryDirectory() as out:
-                    results[kind].append(run_crawl(web, kind, Path(out)))
+                    results[kind].append(run_crawl(web.proxy, hosts, web.served, kind, Path(out)))
     finally:
         web.stop()
     report: dict[str, Any] = {"hosts": hosts, "pages_per_host": pages, "runs": runs,
@@ -210,10 +209,7 @@ def politeness(hosts: int = 50, pages: int = 12, delay: float = 1.0) -> dict[str
     web = LocalWeb(sites).start()
     try:
         with tempfile.TemporaryDirectory() as out:
-            fake = Web.__new__(Web)
-            fake.hosts, fake.pages, fake.proxy = hosts, pages, web.proxy
-            fake.served = lambda: len(web.log)  # type: ignore[method-assign]
-            run_crawl(fake, "ours", Path(out))
+            run_crawl(web.proxy, hosts, lambda: len(web.log), "ours", Path(out))
     finally:
         web.stop()
     per_host: dict[str, list[float]] = {}
@@ -233,7 +229,7 @@ def scale(hosts: int, pages: int) -> dict[str, Any]:
     web = Web(hosts, pages)
     try:
         with tempfile.TemporaryDirectory() as out:
-            result = run_crawl(web, "ours", Path(out), milestones=(10_000, 100_000))
+            result = run_crawl(web.proxy, hosts, web.served, "ours", Path(out), milestones=(10_000, 100_000))
     finally:
         web.stop()
     low, high = result["milestone_rss_mb"].get(10_000), result["milestone_rss_mb"].get(100_000)
