@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/bench_robots.py [CORPUS_DIR]
 
+Without CORPUS_DIR it reads the corpus vendored in tests/data/robots-corpus/.
+
 Reports parse time per file and `allowed()` time per URL on a parsed,
 cached policy (the crawler's hot path), as medians of several rounds, with
 the garbage collector paused while timing.
@@ -18,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawler.robots import parse  # noqa: E402
+from tests.corpora import robots_corpus  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "robots-corpus" / "files"
 URLS = [
     "http://example.com/",
     "http://example.com/search?q=polite+crawler",
@@ -31,8 +33,7 @@ URLS = [
 TOKEN = "PoliteCrawler"
 
 
-def main(corpus: Path = CORPUS, rounds: int = 3) -> None:
-    bodies = [p.read_bytes() for p in sorted(corpus.iterdir())]
+def main(bodies: list[bytes], rounds: int = 3) -> None:
     gc.disable()  # a collection pause belongs to no single file
     parse_times: list[float] = []
     for _ in range(rounds):
@@ -61,4 +62,7 @@ def main(corpus: Path = CORPUS, rounds: int = 3) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS)
+    if len(sys.argv) > 1:
+        main([p.read_bytes() for p in sorted(Path(sys.argv[1]).iterdir())])
+    else:
+        main([body for _, body in robots_corpus()])

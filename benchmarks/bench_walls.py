@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.pages import article  # noqa: E402
 from crawler.walls import classify  # noqa: E402
+from tests.corpora import challenge_pages  # noqa: E402
 
 HEADERS = {"content-type": "text/html; charset=utf-8", "server": "cloudflare", "cf-ray": "1-AMS"}
 
@@ -39,10 +40,8 @@ def main() -> None:
     gc.disable()
     pages = [article(i, 24_000) for i in range(300)]
     print(f"typical pages ({len(pages[0]) // 1000} KB): median {median_us(pages):.1f} us per page (target: under 200 us)")
-    shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "challenge-pages"
-    challenges = [p.read_bytes() for p in sorted(shared.glob("*/*.html"))]
-    if challenges:
-        print(f"challenge pages ({len(challenges)}): median {median_us(challenges):.1f} us per page")
+    challenges = [p.read_bytes() for p in challenge_pages()]
+    print(f"challenge pages ({len(challenges)}): median {median_us(challenges):.1f} us per page")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import pyarrow.dataset as ds
 from crawler.localweb import LocalWeb
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 
 
 @dataclass

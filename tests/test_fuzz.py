@@ -13,10 +13,10 @@ from crawler.sitemaps import read_sitemap
 from crawler.text import main_text
 from crawler.urls import canonical_url
 from crawler.walls import classify
-from tests.support import SHARED
+from tests.corpora import robots_corpus
 
 FUZZ = settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
-CORPUS = sorted((SHARED / "data" / "robots-corpus" / "files").iterdir())
+CORPUS = [body for _, body in robots_corpus()]
 KEYS = ["User-agent", "user-agent", "Allow", "Disallow", "Crawl-delay", "Request-rate", "Sitemap",
         "Content-Usage", "Host", "Noindex", "", "# comment"]
 robots_line = st.tuples(st.sampled_from(KEYS), st.sampled_from([":", " ", ": ", ""]),
@@ -48,8 +48,8 @@ def test_robots_bytes(body, url):
 
 @FUZZ
 @given(st.sampled_from(CORPUS), st.integers(0, 10**9), st.binary(min_size=1, max_size=20), urls)
-def test_robots_corpus_mutated(path, where, patch, url):
-    body = bytearray(path.read_bytes())
+def test_robots_corpus_mutated(original, where, patch, url):
+    body = bytearray(original)
     if body:
         at = where % len(body)
         body[at:at + len(patch)] = patch

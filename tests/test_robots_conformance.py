@@ -6,11 +6,11 @@ import signal
 import pytest
 
 from crawler.robots import parse
-from tests.support import REPO, SHARED
+from tests.corpora import SPEC_TESTS as SPEC
+from tests.corpora import robots_corpus
+from tests.support import REPO
 from tests.textproto import parse as read_textproto
 
-SPEC = SHARED / "data" / "robotstxt-spec-test" / "CTC"
-CORPUS = SHARED / "data" / "robots-corpus" / "files"
 
 
 def expectations():
@@ -52,10 +52,10 @@ def test_google_specific_expectations_are_reported():
 
 
 def test_every_corpus_file_parses_and_answers():
-    files = sorted(CORPUS.iterdir())
+    files = robots_corpus()
     assert len(files) == 4231
-    for path in files:
-        rules = parse(path.read_bytes())
+    for _, body in files:
+        rules = parse(body)
         rules.allowed("http://example.com/some/path?q=1", "PoliteCrawler")
         rules.explain("http://example.com/search/", "PoliteCrawler")
         rules.crawl_delay("PoliteCrawler")

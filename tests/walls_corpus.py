@@ -1,12 +1,12 @@
 """A labelled corpus for the wall detector: cases built from the signature
-table of `../shared/research/challenges-and-login-walls.md`, plus the real
-challenge pages of `../shared/data/challenge-pages/` (read, never copied)."""
+table of the crawler's wall signatures, plus the real challenge pages vendored
+under `tests/data/challenge-pages/` (licences and NOTICE there)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tests.support import SHARED
+from tests.corpora import challenge_pages
 
 HTML = {"content-type": "text/html; charset=utf-8"}
 LOREM = (
@@ -207,7 +207,7 @@ CASES: list[Case] = [
          {"content-type": "application/json"}),
 ]
 
-REAL_CHALLENGES = sorted((SHARED / "data" / "challenge-pages").glob("*/*.html"))
+REAL_CHALLENGES = challenge_pages()
 PASSIVE = "bfm_07_01_2021.html"  # Bot Fight Mode's passive snippet on a normal page
 
 
