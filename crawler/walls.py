@@ -3,8 +3,8 @@ limit rather than content? Pure: status, headers, URLs and the head of the
 body in; a verdict and the evidence that decided out.
 
 The order follows what every surveyed detector of challenge and login-wall
-signatures converges on: decisive headers first, vendor headers never (they are on every response of a protected
-site), body markers only where they cannot be passive scripts, generic
+signatures converges on: decisive headers first, vendor headers never (they
+are on every response of a protected site), body markers only where they cannot be passive scripts, generic
 wording only on short pages with an error status, and a CAPTCHA widget only
 counts when the page is little more than the widget. On ordinary 2xx pages a
 handful of cheap substring gates decide whether any closer look is needed.
