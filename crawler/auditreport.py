@@ -11,16 +11,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.datasets import checked_shards, open_dataset
+from crawler.shards import AUDIT
+
 POLICY_PATHS = ("/robots.txt", "/.well-known/tdmrep.json")
 WINDOW = 60.0
 
 
 def load(directory: Path, host: str | None, domain: str | None,
          since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
-    """The audit rows of a host or registered domain, oldest first."""
+    """The audit rows of a host or registered domain, oldest first; a
+    ConfigError when `directory` is not an audit dataset."""
     import pyarrow.dataset as ds  # here: Scrapy imports every command at start-up, and this import alone adds ~50 MB
 
-    dataset = ds.dataset(directory, format="parquet", exclude_invalid_files=False)
+    dataset = open_dataset(checked_shards(directory, AUDIT, "AUDIT_DIR"), AUDIT)
     field = ds.field("host") == host if host else ds.field("registered_domain") == domain
     if since is not None:
         field &= ds.field("time") >= since

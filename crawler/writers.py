@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 from scrapy.utils.defer import deferred_from_coro
 
-from crawler.errors import ConfigError
 from crawler.job import crawl_id
 from crawler.shards import Dataset, ShardWriteError, ShardWriter, writable_directory
 
@@ -35,10 +34,6 @@ def shard_writer(crawler: Crawler, dataset: Dataset, prefix: str, **hooks: Any) 
     and compressed as PARQUET_COMPRESSION says."""
     settings = crawler.settings
     codec = settings.get("PARQUET_COMPRESSION")
-    if codec.lower() not in ("none", "uncompressed") and not pa.Codec.is_available(codec):
-        raise ConfigError(
-            f"PARQUET_COMPRESSION={codec!r} is not a codec pyarrow offers: use zstd, snappy, gzip, brotli, lz4 or none"
-        )
     level = settings.getint("PARQUET_COMPRESSION_LEVEL")
     if codec.lower() in ("none", "uncompressed") or not pa.Codec.supports_compression_level(codec):
         level = None

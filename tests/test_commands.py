@@ -14,34 +14,6 @@ def web(serve):
     return serve({"www.example.com": Site({"/": html("<p>home</p>")})})
 
 
-def error_line(crawl):
-    errors = [line for line in crawl.log.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1, crawl.log
-    return errors[0]
-
-
-@pytest.mark.parametrize(
-    "seeds, settings, args, fragment",
-    [
-        ("{tmp}/missing.txt", {}, {}, "cannot read seeds file"),
-        ("{tmp}/empty.txt", {}, {}, "no valid http(s) URL in the seeds file"),
-        ("http://www.example.com/", {"PARQUET_DIR": "{tmp}/empty.txt/sub"}, {}, "PARQUET_DIR="),
-        ("http://www.example.com/", {"USER_AGENT": "Mozilla/5.0"}, {}, "does not contain the product token"),
-        ("http://www.example.com/", {"ROBOTSTXT_USER_AGENT": "Bot9"}, {}, "not a valid robots.txt product token"),
-        ("http://www.example.com/", {}, {"scope": "planet"}, "unknown scope"),
-        ("http://www.example.com/", {"TEXT_EXTRACTOR": "nowhere.extract"}, {}, "TEXT_EXTRACTOR="),
-    ],
-)
-def test_bad_input_is_one_line_and_no_request(web, tmp_path, seeds, settings, args, fragment):
-    (tmp_path / "empty.txt").write_text("# nothing\nnot a url\n")
-    settings = {k: v.format(tmp=tmp_path) for k, v in settings.items()}
-    crawl = run_crawl(web, seeds.format(tmp=tmp_path), tmp_path / "out", settings=settings, args=args)
-    assert crawl.returncode == 2
-    assert fragment in error_line(crawl)
-    assert "Traceback" not in crawl.log
-    assert web.log == []
-
-
 def test_invalid_seed_lines_are_warned_and_skipped(web, tmp_path):
     seeds = tmp_path / "seeds.txt"
     seeds.write_text("http://www.example.com/\nwww.example.com/no-scheme\n")
@@ -105,10 +77,3 @@ def test_robots_command_reads_a_file(tmp_path):
     assert "allow    http://example.com/a.pdf?x" in result.stdout
     missing = run_robots(None, "http://example.com/", "--file", str(tmp_path / "nope.txt"))
     assert missing.returncode == 2 and missing.stderr.startswith("error: cannot read")
-
-
-def test_robots_cache_longer_than_a_day_is_refused(web, tmp_path):
-    crawl = run_crawl(web, "http://www.example.com/", tmp_path, settings={"ROBOTS_CACHE_SECONDS": 90000})
-    assert crawl.returncode == 2
-    assert "ROBOTS_CACHE_SECONDS=90000 is out of range" in error_line(crawl)
-    assert web.log == []

@@ -2,6 +2,7 @@
 
 import ast
 import re
+import subprocess
 
 import settings
 from tests.support import REPO
@@ -31,7 +32,18 @@ def test_quick_start_has_two_commands_and_ci_runs_the_test_one():
     commands = re.findall(r"```sh\n(.*?)\n```", quick, re.S)
     assert len(commands) == 2
     assert "scrapy demo" in commands[0]
-    assert commands[1] in (REPO / ".ci" / "run").read_text()
+    ci = (REPO / ".ci" / "run").read_text()
+    assert commands[0] in ci and commands[1] in ci
+    assert "git clone" in ci and "mktemp -d" in ci  # a fresh clone with nothing beside it
+
+
+def test_nothing_refers_to_the_team_folder_beside_the_checkout():
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True)
+    for name in tracked.stdout.splitlines():
+        path = REPO / name
+        if path.suffix in (".py", ".md", ".toml", ".cfg", "") and path.is_file() and "data" not in path.parts:
+            text = path.read_text(errors="replace")
+            assert "../shared" not in text and '"shared"' not in text, name
 
 
 def test_schema_table_matches_the_schema():

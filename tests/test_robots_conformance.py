@@ -12,7 +12,6 @@ from tests.support import REPO
 from tests.textproto import parse as read_textproto
 
 
-
 def expectations():
     for path in sorted(SPEC.glob("*/*.textproto")):
         for test in read_textproto(path.read_text())["tests"]:

@@ -4,7 +4,6 @@ what the crawler did on a site, answered from the audit dataset alone."""
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +11,8 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.auditreport import as_json, load, render, summarize
+from crawler.commands import fail
+from crawler.errors import ConfigError
 
 
 def _moment(text: str | None, option: str) -> datetime | None:
@@ -50,12 +51,12 @@ class Command(ScrapyCommand):
         if bool(opts.host) == bool(opts.domain):
             raise UsageError("give exactly one of --host HOST or --domain DOMAIN", print_help=False)
         directory = Path(args[0])
-        if not any(directory.glob("**/*.parquet")):
-            print(f"error: no audit shards under {directory}: give the crawl's AUDIT_DIR", file=sys.stderr)
-            self.exitcode = 2
-            return
         since, until = _moment(opts.since, "--since"), _moment(opts.until, "--until")
-        rows = load(directory, opts.host, opts.domain, since, until)
+        try:
+            rows = load(directory, opts.host, opts.domain, since, until)
+        except ConfigError as error:
+            fail(self, str(error))
+            return
         subject = f"host {opts.host}" if opts.host else f"domain {opts.domain}"
         if not rows:
             print(f"No audit record for {subject} in {directory}.")

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import traceback
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from crawler.commands import check_settings, fail
 from crawler.errors import ConfigError
 
 
 class Command(ScrapyCrawlCommand):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        check_settings(self)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name, e.g. scrapy crawl web -a seeds=FILE")
@@ -25,18 +29,13 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.start()
         write_error = getattr(crawler, "shard_write_error", None)
         if write_error is not None:
-            print(
-                f"error: {write_error}: free some space or point PARQUET_DIR and AUDIT_DIR at a "
-                "writable disk; every shard published before is intact, and with JOBDIR the crawl "
-                "resumes where it stopped",
-                file=sys.stderr,
-            )
-            self.exitcode = 1
+            fail(self, f"{write_error}: free some space or point PARQUET_DIR and AUDIT_DIR at a "
+                 "writable disk; every shard published before is intact, and with JOBDIR the crawl "
+                 "resumes where it stopped", exitcode=1)
             return
         for error in errors:
             if isinstance(error, ConfigError):
-                print(f"error: {error}", file=sys.stderr)
-                self.exitcode = 2
+                fail(self, str(error))
                 return
             traceback.print_exception(error)
         if errors or self.crawler_process.bootstrap_failed:

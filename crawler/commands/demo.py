@@ -12,8 +12,11 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
+from crawler.commands import fail
 from crawler.demo import SEEDS, SETTINGS, demo_sites
+from crawler.errors import ConfigError
 from crawler.localweb import LocalWeb
+from crawler.shards import writable_directory
 
 
 class Command(ScrapyCommand):
@@ -34,7 +37,11 @@ class Command(ScrapyCommand):
         out = Path(opts.out).resolve()
         documents = out / "documents"
         audit = out / "audit"
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            writable_directory("--out", str(out))
+        except ConfigError as error:
+            fail(self, str(error).replace("set --out to", "give --out"))
+            return
         seeds = out / "seeds.txt"
         seeds.write_text("# The demo web's seeds\n" + "\n".join(SEEDS) + "\n")
         with LocalWeb(demo_sites()) as web:

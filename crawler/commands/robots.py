@@ -6,18 +6,21 @@ crawler's own fetch path and status-code policy."""
 from __future__ import annotations
 
 import argparse
-import sys
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import scrapy
 from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import UsageError
 
+from crawler.commands import check_settings, fail
 from crawler.middlewares.robots import RobotsMiddleware, request_origin
+from crawler.reasons import escape
 from crawler.robots import parse
 from crawler.urls import canonical_url
+
+_TOKEN = re.compile(r"[A-Za-z_-]+")
 
 
 class _RobotsCheck(scrapy.Spider):
@@ -65,18 +68,24 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         if not opts.loglevel:
             self.settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+        check_settings(self)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if not args:
-            raise UsageError("give at least one URL")
+            fail(self, "give at least one URL, e.g. scrapy robots https://example.com/page")
+            return
         urls = []
         for arg in args:
             url = canonical_url(arg)
             if url is None:
-                raise UsageError(f"not a crawlable http(s) URL: {arg}", print_help=False)
+                fail(self, f"not a crawlable http(s) URL: {escape(arg)}: give absolute http:// or https:// URLs")
+                return
             urls.append(url)
         assert self.settings is not None
         agent = opts.agent or self.settings["ROBOTSTXT_USER_AGENT"]
+        if not _TOKEN.fullmatch(agent):
+            fail(self, f"--agent {escape(agent)} is not a robots.txt product token: use letters, '-' and '_' only")
+            return
         if opts.file:
             lines = self._from_file(Path(opts.file), urls, agent)
         else:
@@ -87,8 +96,7 @@ class Command(ScrapyCommand):
         try:
             rules = parse(path.read_bytes())
         except OSError as exc:
-            print(f"error: cannot read {path} ({exc.strerror}): give a readable robots.txt file", file=sys.stderr)
-            self.exitcode = 2
+            fail(self, f"cannot read {path} ({exc.strerror}): give a readable robots.txt file")
             return []
         return [
             _line(url, (d := rules.explain(url, agent)).allowed, f"{path}: {d}", rules.crawl_delay(agent))

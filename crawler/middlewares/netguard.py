@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.errors import ConfigError
 from crawler.extensions.audit import Skipped, audit
 from crawler.netguard import host_refusal, networks
 
@@ -19,11 +18,7 @@ if TYPE_CHECKING:
 
 class NetguardMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        specs = crawler.settings.getlist("NETGUARD_ALLOWED_NETWORKS")
-        try:
-            self.allowed = networks(specs)
-        except ValueError as exc:
-            raise ConfigError(f"NETGUARD_ALLOWED_NETWORKS: {exc}") from None
+        self.allowed = networks(crawler.settings.getlist("NETGUARD_ALLOWED_NETWORKS"))  # checked at start
         self.audit = audit(crawler)
 
     @classmethod

@@ -26,7 +26,6 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from crawler.errors import ConfigError
 from crawler.extensions.audit import Skipped, audit
 from crawler.extensions.politeness import politeness
 from crawler.headers import plain_headers, sha1_digest
@@ -44,7 +43,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 5
-MAX_CACHE_SECONDS = 86400.0
 
 
 class Readiness(Enum):
@@ -103,11 +101,6 @@ class RobotsMiddleware:
         self.crawler = crawler
         self.token: str = settings["ROBOTSTXT_USER_AGENT"]
         self.ttl = settings.getfloat("ROBOTS_CACHE_SECONDS")
-        if not 0 < self.ttl <= MAX_CACHE_SECONDS:
-            raise ConfigError(
-                f"ROBOTS_CACHE_SECONDS={self.ttl:g} is out of range: RFC 9309 allows a cached "
-                f"robots.txt for at most {MAX_CACHE_SECONDS:g} s (24 h); set 1 to {MAX_CACHE_SECONDS:g}"
-            )
         self.max_delay = settings.getfloat("ROBOTS_MAX_CRAWL_DELAY")
         self.retry_base = settings.getfloat("ROBOTS_RETRY_DELAY")
         self.retry_ceiling = settings.getfloat("ROBOTS_RETRY_MAX_DELAY")

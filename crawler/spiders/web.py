@@ -28,7 +28,7 @@ from crawler.middlewares.robots import RobotsMiddleware
 from crawler.page import HTML_TYPES, links, media_type, parse_html
 from crawler.reasons import escape
 from crawler.resolver import PrivateAddressError
-from crawler.signals import PURPOSES, Decision, Signals, decide, page_signals
+from crawler.signals import Decision, Signals, decide, page_signals
 from crawler.sitemaps import read_sitemap
 from crawler.text import extractor_name
 from crawler.urls import (
@@ -89,10 +89,6 @@ class WebSpider(scrapy.Spider):
             ) from None
         spider.extractor_name = extractor_name(spider.extractor)
         spider.purpose = settings.get("CRAWL_PURPOSE")
-        if spider.purpose not in PURPOSES:
-            raise ConfigError(
-                f"CRAWL_PURPOSE={spider.purpose!r} is not a known purpose: use one of {', '.join(PURPOSES)}"
-            )
         spider.token = settings.get("ROBOTSTXT_USER_AGENT")
         spider.follow_rel_nofollow = settings.getbool("SIGNALS_FOLLOW_REL_NOFOLLOW")
         spider.sitemap_caps = (

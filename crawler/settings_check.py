@@ -1,0 +1,177 @@
+"""Is every setting the crawl reads of the right type and in range? Pure:
+a settings object in, the first problem out.
+
+Scrapy reads a setting only when a component first needs it, so a bad value
+(`-s DOWNLOAD_DELAY=abc`) would surface as a traceback somewhere in the
+engine, or not at all until a page triggers it. Checking the whole table
+before the crawl starts turns each into one line that names the setting,
+the value and what is accepted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import pyarrow as pa
+from scrapy.settings import BaseSettings
+
+from crawler.netguard import networks
+from crawler.signals import PURPOSES
+
+
+class Rule(NamedTuple):
+    kind: str  # "int", "float", "bool", "text", "list", "choice"
+    minimum: float | None = None
+    maximum: float | None = None
+    above: bool = False  # the minimum itself is not accepted
+    choices: tuple[str, ...] = ()
+    why: str = ""
+    valid: Callable[[Any], bool] | None = None  # a further check of the parsed value
+    described: str = ""  # what is accepted, where the kind alone does not say
+
+    def accepted(self) -> str:
+        if self.described:
+            return self.described
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        noun = {"int": "a whole number", "float": "a number", "bool": "True or False",
+                "text": "a non-empty text", "list": "a list"}[self.kind]
+        if self.minimum is not None and self.maximum is not None and not self.above:
+            return f"{noun} from {self.minimum:g} to {self.maximum:g}"
+        low = f"{'above' if self.above else 'at least'} {self.minimum:g}" if self.minimum is not None else ""
+        high = f"at most {self.maximum:g}" if self.maximum is not None else ""
+        return " ".join([noun, " and ".join(filter(None, (low, high)))]).strip()
+
+
+def _networks(specs: list[str]) -> bool:
+    try:
+        networks(specs)
+    except ValueError:
+        return False
+    return True
+
+
+def _codec(name: str) -> bool:
+    if name.lower() in ("none", "uncompressed"):
+        return True
+    try:
+        return pa.Codec.is_available(name)
+    except ValueError:
+        return False
+
+
+def _at_least(kind: str, minimum: float) -> Rule:
+    return Rule(kind, minimum)
+
+
+MAX_CACHE_SECONDS = 86400.0  # RFC 9309 2.4: a cached robots.txt is used for at most 24 h
+SECONDS, POSITIVE_SECONDS = _at_least("float", 0), Rule("float", 0, above=True)
+COUNT, POSITIVE_COUNT = _at_least("int", 0), _at_least("int", 1)
+
+#: Every setting the crawl reads, its own and the Scrapy ones it depends on.
+RULES: dict[str, Rule] = {
+    "DOWNLOAD_DELAY": SECONDS,
+    "DOWNLOAD_DELAY_JITTER": Rule("float", 0, 1),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": POSITIVE_COUNT,
+    "CONCURRENT_REQUESTS_PER_IP": COUNT,
+    "CONCURRENT_REQUESTS": POSITIVE_COUNT,
+    "CONCURRENT_ITEMS": POSITIVE_COUNT,
+    "COOKIES_ENABLED": Rule("bool"),
+    "TELNETCONSOLE_ENABLED": Rule("bool"),
+    "ROBOTSTXT_OBEY": Rule("bool"),
+    "AUTOTHROTTLE_ENABLED": Rule("bool"),
+    "HTTPERROR_ALLOW_ALL": Rule("bool"),
+    "DNSCACHE_ENABLED": Rule("bool"),
+    "DNSCACHE_SIZE": COUNT,
+    "DNS_TIMEOUT": POSITIVE_SECONDS,
+    "USER_AGENT": Rule("text"),
+    "ROBOTSTXT_USER_AGENT": Rule("text"),
+    "ROBOTS_CACHE_SECONDS": Rule("float", 0, MAX_CACHE_SECONDS, above=True,
+                                 why="RFC 9309 allows a cached robots.txt for at most 24 h"),
+    "ROBOTS_MAX_CRAWL_DELAY": SECONDS,
+    "ROBOTS_RETRY_DELAY": SECONDS,
+    "ROBOTS_RETRY_MAX_DELAY": SECONDS,
+    "ROBOTS_RETRY_TIMES": COUNT,
+    "BACKOFF_CHALLENGE_PAUSE": SECONDS,
+    "BACKOFF_GIVE_UP_AFTER": POSITIVE_COUNT,
+    "BACKOFF_RATELIMIT_PAUSE": SECONDS,
+    "BACKOFF_MAX_PAUSE": SECONDS,
+    "BACKOFF_RETRY_TIMES": COUNT,
+    "BACKOFF_MAX_SLOWDOWN": _at_least("float", 1),
+    "SIGNALS_FOLLOW_REL_NOFOLLOW": Rule("bool"),
+    "SITEMAPS_ENABLED": Rule("bool"),
+    "SITEMAPS_MAX_BYTES": COUNT,
+    "SITEMAPS_MAX_URLS": COUNT,
+    "SITEMAPS_MAX_DEPTH": COUNT,
+    "CRAWL_MAX_PAGES": COUNT,
+    "DEPTH_LIMIT": COUNT,
+    "DOWNLOAD_MAXSIZE": COUNT,
+    "DOWNLOAD_WARNSIZE": COUNT,
+    "DOWNLOAD_TIMEOUT": POSITIVE_SECONDS,
+    "URLLENGTH_LIMIT": COUNT,
+    "LIMITS_CONTENT_TYPES": Rule("list"),
+    "LIMITS_LINKS_PER_PAGE": COUNT,
+    "LIMITS_PAGES_PER_HOST": COUNT,
+    "LIMITS_PATH_SEGMENTS": POSITIVE_COUNT,
+    "LIMITS_REPEATED_SEGMENTS": POSITIVE_COUNT,
+    "LIMITS_QUERY_VARIANTS": POSITIVE_COUNT,
+    "NETGUARD_ALLOWED_NETWORKS": Rule("list", valid=_networks, described="a list of networks in CIDR "
+                                      "form, e.g. 127.0.0.0/8,::1/128"),
+    "PARQUET_DIR": Rule("text"),
+    "PARQUET_ROW_GROUP_BYTES": POSITIVE_COUNT,
+    "PARQUET_FILE_BYTES": POSITIVE_COUNT,
+    "PARQUET_COMPRESSION": Rule("text", valid=_codec, described="a codec pyarrow offers: zstd, snappy, "
+                                "gzip, brotli, lz4 or none"),
+    "PARQUET_COMPRESSION_LEVEL": Rule("int"),
+    "PARQUET_FILE_SECONDS": POSITIVE_SECONDS,
+    "AUDIT_DIR": Rule("text"),
+    "AUDIT_ROW_GROUP_BYTES": POSITIVE_COUNT,
+    "AUDIT_FILE_BYTES": POSITIVE_COUNT,
+    "AUDIT_FILE_SECONDS": POSITIVE_SECONDS,
+    "PROGRESS_INTERVAL": SECONDS,
+    "PROGRESS_HOSTS": COUNT,
+    "TEXT_EXTRACTOR": Rule("text"),
+    "CRAWL_PURPOSE": Rule("choice", choices=PURPOSES),
+    "LOG_LEVEL": Rule("choice", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+}
+
+_GETTERS: dict[str, Callable[[BaseSettings, str], Any]] = {
+    "int": BaseSettings.getint,
+    "float": BaseSettings.getfloat,
+    "bool": BaseSettings.getbool,
+    "list": BaseSettings.getlist,
+    "text": BaseSettings.get,
+    "choice": BaseSettings.get,
+}
+
+
+def setting_error(settings: BaseSettings) -> str | None:
+    """The first setting whose value the crawl cannot use, as one sentence
+    naming the setting, the value and what is accepted; None when all are fine."""
+    for name, rule in RULES.items():
+        raw = settings.get(name)
+        if raw is None and rule.kind not in ("text", "choice"):
+            continue  # Scrapy's own default applies
+        try:
+            value = _GETTERS[rule.kind](settings, name)
+        except (TypeError, ValueError):
+            value = None
+        problem = value is None
+        if rule.kind == "text":
+            problem = not isinstance(value, str) or not value.strip()
+        elif rule.kind == "choice":
+            problem = value not in rule.choices
+        elif rule.kind in ("int", "float") and not problem:
+            problem = (
+                not math.isfinite(value)
+                or (rule.minimum is not None and (value <= rule.minimum if rule.above else value < rule.minimum))
+                or (rule.maximum is not None and value > rule.maximum)
+            )
+        if not problem and rule.valid is not None:
+            problem = not rule.valid(value)
+        if problem:
+            why = f" ({rule.why})" if rule.why else ""
+            return f"{name}={raw!r} is not accepted{why}: use {rule.accepted()}"
+    return None
