@@ -38,8 +38,8 @@ def test_quick_start_has_two_commands_and_ci_runs_the_test_one():
 
 
 def test_nothing_refers_to_the_team_folder_beside_the_checkout():
-    name = "sha" + "red"  # spelled apart so that this test does not find itself
-    FOLDER, JOINED = f"../{name}", f'/ "{name}"'  # a path, or pathlib's parent / "..."
+    team = "sha" + "red"  # spelled apart so that this test does not find itself
+    FOLDER, JOINED = f"../{team}", f'/ "{team}"'  # a path, or pathlib's parent / "..."
     tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True)
     for name in tracked.stdout.splitlines():
         path = REPO / name
