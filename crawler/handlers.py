@@ -8,7 +8,10 @@
   so the audit trail holds the times a site owner sees in their own logs;
 - sends nothing to a host that a response of another request paused while
   this one waited for its delay;
-- drops a connection whose response headers exceed MAX_HEADER_BYTES.
+- drops a connection whose response headers exceed MAX_HEADER_BYTES;
+- fails a response whose status is not an HTTP status or whose body is not
+  as long as its Content-Length (`crawler.responses`), so that it is an
+  `error` everywhere, never a document.
 
 The header cap reaches into Scrapy's HTTP/1.1 client the way Scrapy itself
 swaps in its lenient parser; pyproject.toml pins the Scrapy minor version."""
@@ -26,9 +29,12 @@ from scrapy.core.downloader.handlers.http11 import (
     _LenientHTTPClientParser,
 )
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed, _DataLoss
 
 from crawler.extensions.politeness import politeness
 from crawler.hooks import request_sent
+from crawler.responses import length_problem, status_problem
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -42,7 +48,14 @@ MAX_HEADER_BYTES = 256 * 1024
 
 
 class _CappedHeadersParser(_LenientHTTPClientParser):
+    """Also fails a body followed by more bytes than its framing declared
+    (Content-Length or the last chunk), as Twisted fails one that stops
+    short: either way the body is not what the server said it sent. Bytes
+    that arrive in a later read than the body's end are not seen here; the
+    connection is not reused after them."""
+
     _header_bytes = 0
+    _overlong = 0
 
     def lineReceived(self, line: bytes) -> None:
         self._header_bytes += len(line) + 2
@@ -50,6 +63,19 @@ class _CappedHeadersParser(_LenientHTTPClientParser):
             self.transport.stopProducing()  # drops the connection: the request fails
             return
         super().lineReceived(line)
+
+    def _finished(self, rest: bytes) -> None:
+        if self.bodyDecoder is not None and rest.strip():
+            self._overlong = len(rest)
+        super()._finished(rest)
+
+    def connectionLost(self, reason: Any = None) -> None:
+        if self._overlong and self.bodyDecoder is not None:
+            self.bodyDecoder = None
+            loss = Failure(_DataLoss(f"{self._overlong} bytes beyond the declared end of the body"))
+            self.response._bodyDataFinished(Failure(ResponseFailed([loss], self.response)))
+            return
+        super().connectionLost(reason)
 
 
 class _CappedHeadersProtocol(_LenientHTTP11ClientProtocol):
@@ -67,6 +93,18 @@ class _CappedHeadersFactory(_LenientHTTP11ClientFactory):
 class HostPaused(Exception):
     """A request reached the network while its host was paused: it goes back
     to the frontier instead."""
+
+
+class InvalidResponse(Exception):
+    """The server's answer is not a valid HTTP response; the message says why."""
+
+
+def _problem(response: Response) -> str | None:
+    problem = status_problem(response.status)
+    if (problem is None and response.status not in (204, 304) and "download_stopped" not in response.flags
+            and b"Transfer-Encoding" not in response.headers):
+        problem = length_problem(response.headers.get(b"Content-Length"), len(response.body))
+    return problem
 
 
 class PoliteHTTPHandler(HTTP11DownloadHandler):
@@ -87,6 +125,9 @@ class PoliteHTTPHandler(HTTP11DownloadHandler):
         gap = sent_at - previous if previous is not None else None
         try:
             response = await super().download_request(request)
+            problem = _problem(response)
+            if problem is not None:
+                raise InvalidResponse(problem)
         except Exception as error:
             self._restart_delay(key, monotonic())
             self._signals.send_catch_log(

@@ -24,7 +24,8 @@ REASONS: dict[str, str] = {
     "tdm": "a TDMRep reservation (tdm-reservation: 1) or an unreachable tdmrep.json: not stored for AI use",
     "content-usage": "an IETF AI-preferences Content-Usage of n for the crawl's purpose: not stored",
     "noarchive": "the page says noarchive: not stored by an archive crawl",
-    "size": "larger than DOWNLOAD_MAXSIZE (decoded), or a sitemap larger than SITEMAPS_MAX_BYTES",
+    "size": "larger than DOWNLOAD_MAXSIZE (decoded), an HTML page of more than LIMITS_HTML_TAGS tags, "
+    "or a sitemap larger than SITEMAPS_MAX_BYTES",
     "status": "fetched, but the answer was not a document (3xx without a redirect, 4xx, 5xx)",
     "private-address": "the host is, or resolves to, a loopback, private, link-local or reserved address",
     "error": "no answer: timeout, connection or DNS error, truncated response",

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 import crawler
 from crawler.errors import ConfigError
+from crawler.values import row_preparer
 
 STAGING = ".staging"
 MANIFESTS = "_manifests"
@@ -175,6 +176,7 @@ class ShardWriter:
             }
         )
         self._names = schema.names
+        self._prepare = row_preparer(schema)
         self._row_bytes = row_bytes
         self._row_group_bytes = row_group_bytes
         self._file_bytes = file_bytes
@@ -210,7 +212,18 @@ class ShardWriter:
     def bytes_published(self) -> int:
         return sum(s.bytes for s in self.shards)
 
+    def prepare(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The row's values checked and normalised for the schema; raises
+        RowRejected (the writer untouched) for a row that cannot be stored."""
+        return self._prepare(row)
+
     def write(self, row: Mapping[str, Any]) -> None:
+        """Prepare and buffer one row: a rejected row (RowRejected) leaves
+        every other row as it was."""
+        self.append(self._prepare(row))
+
+    def append(self, row: dict[str, Any]) -> None:
+        """Buffer a row that `prepare` returned."""
         with self._guard():
             self._write(row)
 
@@ -235,7 +248,7 @@ class ShardWriter:
             raise ShardWriteError(self.failure)
         try:
             yield
-        except (OSError, ShardWriteError) as exc:
+        except (OSError, ShardWriteError, pa.ArrowException) as exc:
             self.abort()
             cause = exc.strerror if isinstance(exc, OSError) else str(exc)
             dataset = self._schema.metadata.get(b"dataset", b"shards").decode()

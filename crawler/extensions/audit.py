@@ -19,9 +19,11 @@ from scrapy.exceptions import IgnoreRequest
 from crawler.extensions import enabled
 from crawler.hooks import request_sent, shard_publishing
 from crawler.job import crawl_id
-from crawler.reasons import skip_message
+from crawler.reasons import escape, skip_message
+from crawler.responses import valid_status
 from crawler.shards import AUDIT, ShardWriteError
 from crawler.urls import Recent, registered_domain
+from crawler.values import RowRejected
 from crawler.writers import shard_writer, stop_crawl
 
 if TYPE_CHECKING:
@@ -57,6 +59,9 @@ class Audit:
         """One row of the audit dataset, now."""
         try:
             self._write(event, host, url, fields)
+        except RowRejected as error:
+            self.stats.inc_value("audit/rejected")
+            logger.error("Audit row rejected (error) %s: %s", escape(url or host), error)
         except ShardWriteError as error:
             stop_crawl(self.crawler, error)
         self.hosts.setdefault(host, Counter())[event] += 1
@@ -96,7 +101,7 @@ class Audit:
             at=int(sent_at * 1_000_000),
             reason=None if error is None else "error",
             detail=None if error is None else f"{type(error).__name__}: {error}",
-            status=response.status if response is not None else None,
+            status=response.status if response is not None and valid_status(response.status) else None,
             bytes=len(response.body) if response is not None else None,
             latency=request.meta.get("download_latency"),
             gap=gap,

@@ -12,6 +12,7 @@ from crawler.extensions.audit import Audit, audit
 from crawler.hooks import shard_published, shard_publishing
 from crawler.shards import DOCUMENTS, ShardInfo, ShardWriteError
 from crawler.urls import url_fingerprint
+from crawler.values import RowRejected
 from crawler.writers import shard_writer, stop_crawl
 
 if TYPE_CHECKING:
@@ -49,10 +50,16 @@ class ParquetPipeline:
         return cls(crawler)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        self._fingerprints += {url_fingerprint(item["url"]), url_fingerprint(item["requested_url"])}
-        self.audit.stored(item)
         try:
-            self.writer.write(item)
+            row = self.writer.prepare(item)
+        except RowRejected as error:
+            self.crawler.stats.inc_value("documents/rejected")
+            self.audit.skip("error", item["url"], f"document row rejected: {error}")
+            raise DropItem(f"document row rejected: {error}") from None
+        self._fingerprints += {url_fingerprint(row["url"]), url_fingerprint(row["requested_url"])}
+        self.audit.stored(row)
+        try:
+            self.writer.append(row)
         except ShardWriteError as error:
             stop_crawl(self.crawler, error)
             raise DropItem(str(error)) from None

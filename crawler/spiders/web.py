@@ -13,11 +13,12 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import DownloadCancelledError, StopDownload
+from scrapy.exceptions import DownloadCancelledError, ResponseDataLossError, StopDownload
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
+from crawler.encodings import web_encoding
 from crawler.errors import ConfigError
 from crawler.extensions.audit import Audit, Skipped, audit
 from crawler.headers import header_list, sha1_digest
@@ -25,9 +26,10 @@ from crawler.hooks import page_settled, robots_resolved
 from crawler.job import crawl_id
 from crawler.limits import query_key, trap
 from crawler.middlewares.robots import RobotsMiddleware
-from crawler.page import HTML_TYPES, links, media_type, parse_html
+from crawler.page import HTML_TYPES, links, markup_problem, media_type, parse_html
 from crawler.reasons import escape
 from crawler.resolver import PrivateAddressError
+from crawler.responses import binary_problem
 from crawler.signals import Decision, Signals, decide, page_signals
 from crawler.sitemaps import read_sitemap
 from crawler.text import extractor_name
@@ -101,6 +103,7 @@ class WebSpider(scrapy.Spider):
         spider.max_url_length = settings.getint("URLLENGTH_LIMIT")
         spider.max_depth = settings.getint("DEPTH_LIMIT")
         spider.max_links = settings.getint("LIMITS_LINKS_PER_PAGE")
+        spider.max_tags = settings.getint("LIMITS_HTML_TAGS")
         spider.max_variants = settings.getint("LIMITS_QUERY_VARIANTS")
         spider.trap_limits = {
             "max_segments": settings.getint("LIMITS_PATH_SEGMENTS"),
@@ -148,6 +151,10 @@ class WebSpider(scrapy.Spider):
         if isinstance(error, Skipped):
             return
         detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        if isinstance(error, ResponseDataLossError):
+            # the reasons hold the connection's end too; the overlong check names its evidence
+            evidence = [str(r.value) for r in getattr(error.__cause__, "reasons", ()) if "declared" in str(r.value)]
+            detail += f": the body does not match its declared length ({evidence[0] if evidence else 'it ended early'})"
         if isinstance(error, PrivateAddressError):
             reason = "private-address"
         elif isinstance(error, DownloadCancelledError) or "DOWNLOAD_MAXSIZE" in str(error):
@@ -179,9 +186,17 @@ class WebSpider(scrapy.Spider):
             self.audit.skip("status", response.url, f"HTTP {response.status}: not stored")
             return
         mtype = media_type(response.headers.get(b"Content-Type"))
+        is_html = mtype in HTML_TYPES or (not mtype and isinstance(response, HtmlResponse))
         if mtype and mtype not in self.kept_types:
             self.audit.skip("type", response.url, f"content type {mtype} is not in LIMITS_CONTENT_TYPES")
-        elif mtype in HTML_TYPES or (not mtype and isinstance(response, HtmlResponse)):
+        elif (garbage := binary_problem(response.body)) is not None:
+            self.audit.skip("error", response.url, garbage)
+        elif isinstance(response, TextResponse) and web_encoding(response.encoding) is None:
+            self.audit.skip("error", response.url, f"charset {response.encoding} is not an encoding of the web "
+                            "(WHATWG Encoding Standard): not decoded")
+        elif is_html and (costly := markup_problem(response.body, self.max_tags)) is not None:
+            self.audit.skip("size", response.url, costly)
+        elif is_html:
             assert isinstance(response, TextResponse)
             html = response.text
             tree = parse_html(html)
@@ -336,7 +351,7 @@ class WebSpider(scrapy.Spider):
             "registered_domain": registered_domain(host),
             "depth": response.meta.get("depth", 0),
             "content_type": _header(response, b"Content-Type"),
-            "charset": getattr(response, "encoding", None),
+            "charset": web_encoding(response.encoding) if isinstance(response, TextResponse) else None,
             "headers": header_list(response.headers),
             "body": body,
             "digest": sha1_digest(body),
