@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from pathlib import Path
@@ -11,6 +12,28 @@ from crawler.errors import ConfigError
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\Z")
+# Hugging Face `load_dataset(folder)` takes a file whose name holds one of
+# these words, set apart by `-._ ` or a digit, as a split of its own, and
+# silently drops every other file from that split (datasets' data_files.py).
+_SPLIT_WORD = re.compile(
+    r"(?:^|[-._ 0-9])(train|training|validation|valid|dev|val|test|testing|eval|evaluation)(?=[-._ 0-9]|$)", re.I
+)
+
+
+def crawl_id_problem(value: str) -> str | None:
+    """Why a CRAWL_ID cannot name shards, or None. Shard files are named
+    `<crawl_id>-NNNNN.parquet`: the id must be safe in a file name, visible
+    to readers (no leading `.` or `_`), and never read as a split name."""
+    if not _SAFE_ID.match(value):
+        return "use 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit"
+    split = _SPLIT_WORD.search(value)
+    if split:
+        return (f"'{split.group(1)}' would make Hugging Face datasets read this crawl's shards as a "
+                "split of their own and drop every other crawl's rows: choose an id without it")
+    return None
 
 
 def crawl_id(crawler: Crawler) -> str:

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import pyarrow as pa
 from scrapy.settings import BaseSettings
 
+from crawler.job import crawl_id_problem
 from crawler.netguard import networks
 from crawler.signals import PURPOSES
 
@@ -28,12 +29,10 @@ class Rule(NamedTuple):
     above: bool = False  # the minimum itself is not accepted
     choices: tuple[str, ...] = ()
     why: str = ""
-    valid: Callable[[Any], bool] | None = None  # a further check of the parsed value
-    described: str = ""  # what is accepted, where the kind alone does not say
+    optional: bool = False  # None (unset) is accepted
+    problem: Callable[[Any], str | None] | None = None  # a further check: what is wrong, or None
 
     def accepted(self) -> str:
-        if self.described:
-            return self.described
         if self.kind == "choice":
             return "one of " + ", ".join(self.choices)
         noun = {"int": "a whole number", "float": "a number", "bool": "True or False",
@@ -45,21 +44,21 @@ class Rule(NamedTuple):
         return " ".join([noun, " and ".join(filter(None, (low, high)))]).strip()
 
 
-def _networks(specs: list[str]) -> bool:
+def _networks(specs: list[str]) -> str | None:
     try:
         networks(specs)
-    except ValueError:
-        return False
-    return True
+    except ValueError as error:
+        return str(error)
+    return None
 
 
-def _codec(name: str) -> bool:
-    if name.lower() in ("none", "uncompressed"):
-        return True
+def _codec(name: str) -> str | None:
     try:
-        return pa.Codec.is_available(name)
+        if name.lower() in ("none", "uncompressed") or pa.Codec.is_available(name):
+            return None
     except ValueError:
-        return False
+        pass
+    return "use a codec pyarrow offers: zstd, snappy, gzip, brotli, lz4 or none"
 
 
 def _at_least(kind: str, minimum: float) -> Rule:
@@ -118,13 +117,11 @@ RULES: dict[str, Rule] = {
     "LIMITS_PATH_SEGMENTS": POSITIVE_COUNT,
     "LIMITS_REPEATED_SEGMENTS": POSITIVE_COUNT,
     "LIMITS_QUERY_VARIANTS": POSITIVE_COUNT,
-    "NETGUARD_ALLOWED_NETWORKS": Rule("list", valid=_networks, described="a list of networks in CIDR "
-                                      "form, e.g. 127.0.0.0/8,::1/128"),
+    "NETGUARD_ALLOWED_NETWORKS": Rule("list", problem=_networks),
     "PARQUET_DIR": Rule("text"),
     "PARQUET_ROW_GROUP_BYTES": POSITIVE_COUNT,
     "PARQUET_FILE_BYTES": POSITIVE_COUNT,
-    "PARQUET_COMPRESSION": Rule("text", valid=_codec, described="a codec pyarrow offers: zstd, snappy, "
-                                "gzip, brotli, lz4 or none"),
+    "PARQUET_COMPRESSION": Rule("text", problem=_codec),
     "PARQUET_COMPRESSION_LEVEL": Rule("int"),
     "PARQUET_FILE_SECONDS": POSITIVE_SECONDS,
     "AUDIT_DIR": Rule("text"),
@@ -135,6 +132,7 @@ RULES: dict[str, Rule] = {
     "PROGRESS_HOSTS": COUNT,
     "TEXT_EXTRACTOR": Rule("text"),
     "CRAWL_PURPOSE": Rule("choice", choices=PURPOSES),
+    "CRAWL_ID": Rule("text", optional=True, problem=crawl_id_problem),
     "LOG_LEVEL": Rule("choice", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
 }
 
@@ -153,7 +151,7 @@ def setting_error(settings: BaseSettings) -> str | None:
     naming the setting, the value and what is accepted; None when all are fine."""
     for name, rule in RULES.items():
         raw = settings.get(name)
-        if raw is None and rule.kind not in ("text", "choice"):
+        if raw is None and (rule.optional or rule.kind not in ("text", "choice")):
             continue  # Scrapy's own default applies
         try:
             value = _GETTERS[rule.kind](settings, name)
@@ -170,9 +168,9 @@ def setting_error(settings: BaseSettings) -> str | None:
                 or (rule.minimum is not None and (value <= rule.minimum if rule.above else value < rule.minimum))
                 or (rule.maximum is not None and value > rule.maximum)
             )
-        if not problem and rule.valid is not None:
-            problem = not rule.valid(value)
         if problem:
             why = f" ({rule.why})" if rule.why else ""
             return f"{name}={raw!r} is not accepted{why}: use {rule.accepted()}"
+        if rule.problem is not None and (found := rule.problem(value)) is not None:
+            return f"{name}={raw!r} is not accepted: {found}"
     return None

@@ -1,15 +1,21 @@
 """Parquet shards: one fixed schema per dataset, row groups bounded by bytes,
 files rotated by size and published atomically.
 
-A shard is written under `.staging/` with a name no reader's `*.parquet` glob
-matches, then closed, fsynced and renamed into place, so a reader never sees a
-half-written file, even after `kill -9`. Each publish rewrites the crawl's
-manifest (`_manifests/<prefix>.json`) atomically. No Scrapy here: the item
-pipelines feed it rows.
+A dataset folder holds nothing but finished `*.parquet` shards, so that every
+reader's most natural call (`pl.read_parquet(folder)`, datatrove's
+`ParquetReader(folder)`, `load_dataset("parquet", data_dir=folder)`) reads
+it, during a crawl too. The writer's own files live in a hidden sibling
+folder on the same file system, `.<name>.crawler/` beside `<name>/`: a shard
+is written in its `staging/`, closed, fsynced and renamed into the dataset
+folder, so a reader never sees a half-written file, even after `kill -9`;
+each publish rewrites the crawl's manifest (`manifests/<prefix>.json`)
+atomically; `locks/<prefix>.lock` keeps a second writer of the same crawl
+out. No Scrapy here: the item pipelines feed it rows.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -27,11 +33,14 @@ import crawler
 from crawler.errors import ConfigError
 from crawler.values import row_preparer
 
-STAGING = ".staging"
-MANIFESTS = "_manifests"
+STAGING = "staging"
+MANIFESTS = "manifests"
+LOCKS = "locks"
+# Where versions before 0.2 kept them, inside the dataset folder.
+OLD_STAGING, OLD_MANIFESTS = ".staging", "_manifests"
 _HEADER = pa.struct([("name", pa.string()), ("value", pa.string())])
 
-DOCUMENT_SCHEMA_VERSION = "1"
+DOCUMENT_SCHEMA_VERSION = "2"
 DOCUMENT_SCHEMA = pa.schema(
     [
         pa.field("id", pa.string(), nullable=False),
@@ -56,6 +65,8 @@ DOCUMENT_SCHEMA = pa.schema(
         pa.field("tdm_policy", pa.string()),
         pa.field("tdm_source", pa.string()),
         pa.field("content_usage", pa.string()),
+        pa.field("language", pa.string()),
+        pa.field("language_score", pa.float32()),
     ]
 )
 
@@ -89,6 +100,7 @@ def audit_row_bytes(row: Mapping[str, Any]) -> int:
 DOCUMENT_DICTIONARY_COLUMNS = [
     "crawl_id", "host", "registered_domain", "content_type", "charset", "extractor",
     "headers.list.element.name", "purpose", "robots_directives.list.element", "tdm_source",
+    "language",
 ]
 
 
@@ -197,12 +209,16 @@ class ShardWriter:
         self._before_publish = before_publish
         self._after_publish = after_publish
         self.failure: str | None = None
-        self._manifest_path = self.directory / MANIFESTS / f"{prefix}.json"
+        control = control_dir(self.directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for name in (STAGING, MANIFESTS):
+            (control / name).mkdir(parents=True, exist_ok=True)
+        _migrate(self.directory)
+        self._staging = control / STAGING
+        self._manifest_path = control / MANIFESTS / f"{prefix}.json"
         self.shards: list[ShardInfo] = self._load_manifest()
-        (self.directory / STAGING).mkdir(parents=True, exist_ok=True)
-        for stale in (self.directory / STAGING).glob(f"{prefix}-*.inprogress"):
+        for stale in self._staging.glob(f"{prefix}-*.inprogress"):
             stale.unlink()  # a file this crawl was writing when it died
-        self._manifest_path.parent.mkdir(parents=True, exist_ok=True)
 
     @property
     def rows_published(self) -> int:
@@ -316,7 +332,7 @@ class ShardWriter:
         return f"{self.prefix}-{len(self.shards):05d}.parquet"
 
     def _open(self) -> None:
-        self._staging_path = self.directory / STAGING / (self._next_name() + ".inprogress")
+        self._staging_path = self._staging / (self._next_name() + ".inprogress")
         self._file = open(self._staging_path, "wb")  # noqa: SIM115 - closed in _publish
         self._writer = pq.ParquetWriter(
             self._file,
@@ -390,20 +406,101 @@ class ShardWriter:
         write_atomically(self._manifest_path, json.dumps(data, indent=1).encode())
 
 
-def writable_directory(setting: str, value: str) -> Path:
-    """Create the folder a setting names and prove it writable, or raise a
-    ConfigError that names the setting and the fix."""
-    path = Path(value)
-    probe = path / f".probe-{os.getpid()}"
+def control_dir(directory: Path) -> Path:
+    """The writer's own folder for a dataset folder: a hidden sibling, on the
+    same file system, so a rename from it into the dataset is atomic."""
+    directory = directory.absolute()
+    return directory.parent / f".{directory.name or 'root'}.crawler"
+
+
+class ShardLock:
+    """An exclusive lock on a crawl's shards in a dataset folder, or a
+    ConfigError: two processes writing the same crawl would publish shards
+    of the same names over each other. The lock file is removed on release;
+    a process killed while holding it leaves a file that locks nothing."""
+
+    def __init__(self, directory: Path, prefix: str) -> None:
+        self.path = control_dir(directory) / LOCKS / f"{prefix}.lock"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            handle = open(self.path, "a+")  # noqa: SIM115 - held until release()
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                handle.close()
+                raise ConfigError(
+                    f"crawl {prefix} is being written by {holder} in {directory}: "
+                    "wait for it to finish, or give this crawl another CRAWL_ID"
+                ) from None
+            try:
+                same = os.fstat(handle.fileno()).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:  # not a file its previous holder removed while we opened it
+                break
+            handle.close()
+        handle.truncate(0)
+        handle.write(f"process {os.getpid()}\n")
+        handle.flush()
+        self._handle = handle
+
+    def release(self) -> None:
+        if not self._handle.closed:
+            self.path.unlink(missing_ok=True)
+            self._handle.close()
+
+
+def _migrate(directory: Path) -> None:
+    """Move what versions before 0.2 kept inside a dataset folder out of it:
+    manifests into the control folder, unfinished staging files (never
+    published, never resumed) removed."""
+    old_manifests, old_staging = directory / OLD_MANIFESTS, directory / OLD_STAGING
+    control = control_dir(directory)
+    if old_manifests.is_dir():
+        for path in old_manifests.glob("*.json"):
+            target = control / MANIFESTS / path.name
+            if target.exists():
+                path.unlink()
+            else:
+                os.replace(path, target)
+        _remove_if_empty(old_manifests)
+    if old_staging.is_dir():
+        for path in old_staging.glob("*.inprogress"):
+            path.unlink()
+        _remove_if_empty(old_staging)
+
+
+def _remove_if_empty(folder: Path) -> None:
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe.write_bytes(b"")
-        probe.unlink()
+        folder.rmdir()
+    except OSError:
+        pass  # something else is in it: left as it is
+
+
+def writable_directory(setting: str, value: str) -> Path:
+    """Create the folder a setting names and its control folder, prove both
+    writable and on one file system (a shard is renamed from one into the
+    other), or raise a ConfigError that names the setting and the fix."""
+    path = Path(value)
+    control = control_dir(path)
+    try:
+        for folder in (path, control):
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / f".probe-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
     except OSError as exc:
         raise ConfigError(
             f"{setting}={value!r} is not a writable folder ({exc.strerror or exc}): "
-            f"set {setting} to a folder the crawler can write"
+            f"set {setting} to a folder the crawler can write, in a folder it can write"
         ) from None
+    if path.stat().st_dev != control.stat().st_dev:
+        raise ConfigError(
+            f"{setting}={value!r} is a mount point: the crawler stages shards in {control}, which must be "
+            f"on the same file system; set {setting} to a folder inside the mount"
+        )
     return path
 
 

@@ -3,6 +3,7 @@ by the dataset's settings, and what happens when one cannot write."""
 
 from __future__ import annotations
 
+import atexit
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +11,7 @@ import pyarrow as pa
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.job import crawl_id
-from crawler.shards import Dataset, ShardWriteError, ShardWriter, writable_directory
+from crawler.shards import Dataset, ShardLock, ShardWriteError, ShardWriter, writable_directory
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -31,14 +32,17 @@ def stop_crawl(crawler: Crawler, error: ShardWriteError) -> None:
 
 def shard_writer(crawler: Crawler, dataset: Dataset, prefix: str, **hooks: Any) -> ShardWriter:
     """The crawl's writer for a dataset, sized by the `<prefix>_*` settings
-    and compressed as PARQUET_COMPRESSION says."""
+    and compressed as PARQUET_COMPRESSION says; the crawl's shards in the
+    folder are locked against a second process writing the same crawl."""
     settings = crawler.settings
     codec = settings.get("PARQUET_COMPRESSION")
     level = settings.getint("PARQUET_COMPRESSION_LEVEL")
     if codec.lower() in ("none", "uncompressed") or not pa.Codec.supports_compression_level(codec):
         level = None
+    directory = writable_directory(f"{prefix}_DIR", settings.get(f"{prefix}_DIR"))
+    atexit.register(ShardLock(directory, crawl_id(crawler)).release)  # held while the process runs
     return ShardWriter(
-        writable_directory(f"{prefix}_DIR", settings.get(f"{prefix}_DIR")),
+        directory,
         crawl_id(crawler),
         dataset.schema,
         schema_version=dataset.schema_version,

@@ -53,6 +53,9 @@ CASES: dict[str, list[str]] = {
     "crawl, USER_AGENT without the token": crawl_setting("USER_AGENT", "Mozilla/5.0"),
     "crawl, invalid product token": crawl_setting("ROBOTSTXT_USER_AGENT", "Bot9"),
     "crawl, bad NETGUARD_ALLOWED_NETWORKS": crawl_setting("NETGUARD_ALLOWED_NETWORKS", "10.0.0.0/33"),
+    "crawl, CRAWL_ID with a split word": crawl_setting("CRAWL_ID", "news-test-1"),
+    "crawl, CRAWL_ID unsafe in a file name": crawl_setting("CRAWL_ID", "../x"),
+    "crawl, CRAWL_ID hidden from readers": crawl_setting("CRAWL_ID", "_x"),
     # demo
     "demo, --out is a file": ["demo", "--out", "{tmp}/junk.txt"],
     # robots
@@ -131,7 +134,7 @@ def test_every_command_has_bad_input_cases():
 def test_every_project_setting_is_checked_and_defaults_pass():
     wiring = {"BOT_NAME", "SPIDER_MODULES", "NEWSPIDER_MODULE", "COMMANDS_MODULE", "EXTENSIONS",
               "DOWNLOADER_MIDDLEWARES", "ITEM_PIPELINES", "DOWNLOAD_HANDLERS", "SCHEDULER",
-              "TWISTED_DNS_RESOLVER", "REMOTE_CONTROL_ENABLED", "CRAWL_ID"}
+              "TWISTED_DNS_RESOLVER", "REMOTE_CONTROL_ENABLED"}
     names = {n for n in dir(project_settings) if n.isupper()} - wiring
     assert names <= set(RULES), names - set(RULES)
     defaults = Settings()

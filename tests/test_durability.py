@@ -12,7 +12,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from crawler.localweb import LocalWeb, Reply, Site, html
-from crawler.shards import MANIFESTS, STAGING
+from crawler.shards import MANIFESTS, STAGING, control_dir
 from tests.support import REPO, crawl_command, crawl_env, run_crawl
 
 HOSTS = [f"site{i}.example.com" for i in range(20)]
@@ -41,7 +41,7 @@ def stored(out):
 
 
 def published_rows(out):
-    manifests = (out / "documents" / MANIFESTS).glob("*.json")
+    manifests = (control_dir(out / "documents") / MANIFESTS).glob("*.json")
     return sum(json.loads(path.read_text())["rows"] for path in manifests)
 
 
@@ -84,7 +84,7 @@ def test_kill_9_three_times_then_resume_stores_every_document_once(big_web, tmp_
     counts = stored(out)
     assert set(counts) == expected_urls(HOSTS, PAGES)
     assert max(counts.values()) == 1, [u for u, n in counts.items() if n > 1][:5]
-    assert list((out / "documents" / STAGING).iterdir()) == []
+    assert list((control_dir(out / "documents") / STAGING).iterdir()) == []
     # the audit records agree with the documents: each stored one was requested and recorded as stored
     audit = ds.dataset(out / "audit", format="parquet").to_table(columns=["event", "url"]).to_pylist()
     recorded = {r["url"] for r in audit if r["event"] == "stored"}
@@ -104,7 +104,7 @@ def test_sigterm_stops_gracefully_and_publishes_then_resumes(tmp_path):
         assert process.returncode == 0, err[-2000:]
         first = stored(out)
         assert 0 < sum(first.values()) < 160  # published at the stop, not at the end of the crawl
-        assert list((out / "documents" / STAGING).iterdir()) == []
+        assert list((control_dir(out / "documents") / STAGING).iterdir()) == []
         process = start(web, out, settings)
         _, err = process.communicate(timeout=600)
         assert process.returncode == 0, err[-2000:]
@@ -135,8 +135,8 @@ def test_a_full_disk_stops_the_crawl_cleanly(serve, tmp_path, small_disk):
     errors = [line for line in crawl.log.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and "No space left on device" in errors[0] and "PARQUET_DIR" in errors[0]
     documents = small_disk / "documents"
-    assert list((documents / STAGING).iterdir()) == []  # nothing partial
-    manifest = json.loads(next((documents / MANIFESTS).iterdir()).read_text())
+    assert list((control_dir(documents) / STAGING).iterdir()) == []  # nothing partial
+    manifest = json.loads(next((control_dir(documents) / MANIFESTS).iterdir()).read_text())
     assert manifest["shards"]
     for shard in manifest["shards"]:  # every shard published before the disk filled is intact
         assert (documents / shard["file"]).stat().st_size == shard["bytes"]
@@ -163,7 +163,7 @@ def test_kill_9_never_leaves_an_unreadable_shard(serve, tmp_path):
         time.sleep(rng.uniform(0, 0.5))
         process.send_signal(signal.SIGKILL)
         process.wait()
-        killed_mid_file += bool(list((out / "documents" / STAGING).glob("*.inprogress")))
+        killed_mid_file += bool(list((control_dir(out / "documents") / STAGING).glob("*.inprogress")))
         files = sorted((out / "documents").glob("**/*.parquet"))
         assert files
         for path in files:

@@ -9,13 +9,17 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
+from crawler.errors import ConfigError
 from crawler.shards import (
     BATCH_BYTES,
     DOCUMENT_SCHEMA,
     MANIFESTS,
     STAGING,
+    ShardLock,
     ShardWriter,
+    control_dir,
     document_row_bytes,
+    writable_directory,
     write_atomically,
 )
 from crawler.values import RowRejected
@@ -46,6 +50,8 @@ def row(i: int, body_size: int = 10_000) -> dict:
         "tdm_policy": None,
         "tdm_source": None,
         "content_usage": None,
+        "language": "en",
+        "language_score": 0.98,
     }
 
 
@@ -72,7 +78,7 @@ def test_row_groups_bounded_by_bytes_and_files_rotated_by_size(tmp_path):
             # 100 kB bound over ~10.5 kB rows: at most 10 rows per group
             assert meta.row_group(g).num_rows <= 10
     assert total == 100
-    assert list((tmp_path / STAGING).iterdir()) == []
+    assert list((control_dir(tmp_path) / STAGING).iterdir()) == []
 
 
 def test_manifest_lists_every_shard_with_digest(tmp_path):
@@ -80,7 +86,7 @@ def test_manifest_lists_every_shard_with_digest(tmp_path):
     for i in range(60):
         w.write(row(i))
     w.close()
-    manifest = json.loads((tmp_path / MANIFESTS / "c1.json").read_text())
+    manifest = json.loads((control_dir(tmp_path) / MANIFESTS / "c1.json").read_text())
     assert manifest["rows"] == 60
     assert {s["file"] for s in manifest["shards"]} == {p.name for p in tmp_path.glob("*.parquet")}
     for shard in manifest["shards"]:
@@ -111,7 +117,7 @@ def test_many_shards_of_many_crawls_read_as_one_dataset(tmp_path):
         w.close()
     assert len(list(tmp_path.glob("*.parquet"))) >= 4
     # a file being written never matches the readers' globs
-    (tmp_path / STAGING / "crawl-c-00000.parquet.inprogress").write_bytes(b"PAR1 half")
+    (control_dir(tmp_path) / STAGING / "crawl-c-00000.parquet.inprogress").write_bytes(b"PAR1 half")
     count = duckdb.sql(f"SELECT count(*) FROM read_parquet('{tmp_path}/**/*.parquet')").fetchall()[0][0]
     assert count == 100
     assert ds.dataset(tmp_path, format="parquet").count_rows() == 100
@@ -125,7 +131,7 @@ def test_resumed_writer_continues_numbering(tmp_path):
     w.write(row(2))
     w.close()
     assert sorted(p.name for p in tmp_path.glob("*.parquet")) == ["c1-00000.parquet", "c1-00001.parquet"]
-    assert json.loads((tmp_path / MANIFESTS / "c1.json").read_text())["rows"] == 2
+    assert json.loads((control_dir(tmp_path) / MANIFESTS / "c1.json").read_text())["rows"] == 2
 
 
 def test_abort_publishes_nothing(tmp_path):
@@ -133,7 +139,7 @@ def test_abort_publishes_nothing(tmp_path):
     w.write(row(1))
     w.abort()
     assert list(tmp_path.glob("*.parquet")) == []
-    assert list((tmp_path / STAGING).iterdir()) == []
+    assert list((control_dir(tmp_path) / STAGING).iterdir()) == []
 
 
 def test_memory_holds_one_row_group(tmp_path):
@@ -191,3 +197,51 @@ def test_a_file_is_published_once_its_oldest_row_is_old_enough(tmp_path, monkeyp
     w.write(row(4))
     w.close()
     assert [s.rows for s in w.shards] == [3, 1]
+
+
+def test_the_dataset_folder_holds_only_finished_shards_while_writing(tmp_path):
+    w = writer(tmp_path / "documents", row_group_bytes=1, file_bytes=10**9)
+    w.write(row(1))  # a row group is written: the file is open in the control folder
+    assert list((tmp_path / "documents").iterdir()) == []
+    assert [p.name for p in (tmp_path / ".documents.crawler" / STAGING).iterdir()] == ["c1-00000.parquet.inprogress"]
+    w.close()
+    assert [p.name for p in (tmp_path / "documents").iterdir()] == ["c1-00000.parquet"]
+
+
+def test_folders_of_earlier_versions_are_moved_out(tmp_path):
+    documents = tmp_path / "documents"
+    (documents / "_manifests").mkdir(parents=True)
+    (documents / ".staging").mkdir()
+    old = {"prefix": "old", "rows": 1, "bytes": 1, "shards": []}
+    (documents / "_manifests" / "old.json").write_text(json.dumps(old))
+    (documents / ".staging" / "old-00001.parquet.inprogress").write_bytes(b"PAR1 half")
+    writer(documents).close()
+    assert list(documents.iterdir()) == []
+    assert json.loads((control_dir(documents) / MANIFESTS / "old.json").read_text()) == old
+
+
+def test_one_writer_per_crawl_and_folder(tmp_path):
+    first = ShardLock(tmp_path, "c1")
+    with pytest.raises(ConfigError, match=f"crawl c1 is being written by process {os.getpid()} in {tmp_path}"):
+        ShardLock(tmp_path, "c1")
+    other = ShardLock(tmp_path, "c2")  # another crawl may share the folder
+    first.release()
+    assert not (control_dir(tmp_path) / "locks" / "c1.lock").exists()
+    ShardLock(tmp_path, "c1").release()
+    other.release()
+
+
+def test_a_mount_point_cannot_hold_a_dataset(tmp_path, monkeypatch):
+    import crawler.shards as shards
+
+    real_stat = shards.Path.stat
+
+    def stat(path, *args, **kwargs):
+        result = real_stat(path, *args, **kwargs)
+        if path.name.endswith(".crawler"):
+            return os.stat_result((*result[:2], result.st_dev + 1, *result[3:]))
+        return result
+
+    monkeypatch.setattr(shards.Path, "stat", stat)
+    with pytest.raises(ConfigError, match="is a mount point"):
+        writable_directory("PARQUET_DIR", str(tmp_path / "documents"))

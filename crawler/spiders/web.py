@@ -24,6 +24,7 @@ from crawler.extensions.audit import Audit, Skipped, audit
 from crawler.headers import header_list, sha1_digest
 from crawler.hooks import page_settled, robots_resolved
 from crawler.job import crawl_id
+from crawler.language import identify
 from crawler.limits import query_key, trap
 from crawler.middlewares.robots import RobotsMiddleware
 from crawler.page import HTML_TYPES, links, markup_problem, media_type, parse_html
@@ -340,6 +341,7 @@ class WebSpider(scrapy.Spider):
         redirects = response.meta.get("redirect_urls")
         host = urlsplit(response.url).hostname or ""
         body = response.body
+        language, score = identify(text)
         return {
             "id": f"<urn:uuid:{uuid.uuid4()}>",
             "crawl_id": self.crawl_id,
@@ -363,6 +365,8 @@ class WebSpider(scrapy.Spider):
             "tdm_policy": signals.tdm_policy,
             "tdm_source": signals.tdm_source,
             "content_usage": signals.usage_text,
+            "language": language,
+            "language_score": score,
         }
 
 
