@@ -9,13 +9,18 @@ what pyarrow's own discovery skips too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crawler.errors import ConfigError
-from crawler.shards import Dataset
+from crawler.shards import AUDIT, DOCUMENTS, Dataset
+
+DATASETS = {dataset.name: dataset for dataset in (DOCUMENTS, AUDIT)}
 
 if TYPE_CHECKING:
     import pyarrow.dataset as ds
@@ -54,6 +59,29 @@ def checked_shards(directory: Path, expected: Dataset, setting: str) -> list[Pat
             what = f"a {name} shard" if name else "not a shard written by this crawler"
             raise ConfigError(f"{path} is {what}, not {expected.name}: {give}")
     return files
+
+
+def older_shards(directory: Path) -> list[tuple[Path, Dataset, Callable[[], pa.Table]]]:
+    """The shards of a dataset folder written with an older schema version:
+    each with its dataset and a loader (one shard in memory at a time), or
+    a ConfigError for a folder that is not a dataset of this crawler."""
+    if not directory.is_dir():
+        raise ConfigError(f"{directory} is not a folder: give a dataset folder (PARQUET_DIR or AUDIT_DIR)")
+    older = []
+    for path in shard_files(directory):
+        try:
+            metadata = pq.read_schema(path).metadata or {}
+        except (OSError, ValueError) as exc:
+            raise ConfigError(
+                f"{path} is not a readable Parquet shard ({str(exc).splitlines()[0]}): "
+                "move it out of the folder or restore it from a backup"
+            ) from None
+        dataset = DATASETS.get(metadata.get(b"dataset", b"").decode(errors="replace"))
+        if dataset is None:
+            raise ConfigError(f"{path} is not a shard written by this crawler: move it out of the folder")
+        if metadata.get(b"schema_version", b"").decode() != dataset.schema_version:
+            older.append((path, dataset, partial(pq.read_table, path)))
+    return older
 
 
 def open_dataset(files: list[Path], expected: Dataset) -> ds.Dataset:

@@ -358,7 +358,7 @@ class ShardWriter:
             digest = hashlib.file_digest(f, "sha256").hexdigest()
         size = self._staging_path.stat().st_size
         os.replace(self._staging_path, final)
-        _fsync_dir(self.directory)
+        fsync_dir(self.directory)
         self.shards.append(
             ShardInfo(
                 file=name,
@@ -527,10 +527,10 @@ def write_atomically(path: Path, data: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import atexit
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 from scrapy.utils.defer import deferred_from_coro
 
+from crawler.datasets import older_shards
+from crawler.errors import ConfigError
 from crawler.job import crawl_id
 from crawler.shards import Dataset, ShardLock, ShardWriteError, ShardWriter, writable_directory
 
@@ -30,6 +33,21 @@ def stop_crawl(crawler: Crawler, error: ShardWriteError) -> None:
         deferred_from_coro(crawler.engine.close_spider_async(reason=SHARD_WRITE_ERROR))
 
 
+def _warn_about_older_shards(directory: Path) -> None:
+    """Readers take one schema for a folder (the first file's, or an error):
+    shards of an older version beside the new ones must be upgraded."""
+    try:
+        older = older_shards(directory)
+    except ConfigError as error:
+        logger.warning("Dataset folder: %s", error)
+        return
+    if older:
+        logger.warning(
+            "Older shards: %d shards in %s have an older schema than this version writes: run "
+            "`scrapy upgrade %s` so that every reader sees one schema", len(older), directory, directory,
+        )
+
+
 def shard_writer(crawler: Crawler, dataset: Dataset, prefix: str, **hooks: Any) -> ShardWriter:
     """The crawl's writer for a dataset, sized by the `<prefix>_*` settings
     and compressed as PARQUET_COMPRESSION says; the crawl's shards in the
@@ -40,6 +58,7 @@ def shard_writer(crawler: Crawler, dataset: Dataset, prefix: str, **hooks: Any) 
     if codec.lower() in ("none", "uncompressed") or not pa.Codec.supports_compression_level(codec):
         level = None
     directory = writable_directory(f"{prefix}_DIR", settings.get(f"{prefix}_DIR"))
+    _warn_about_older_shards(directory)
     atexit.register(ShardLock(directory, crawl_id(crawler)).release)  # held while the process runs
     return ShardWriter(
         directory,

@@ -75,6 +75,11 @@ CASES: dict[str, list[str]] = {
     "audit, neither --host nor --domain": ["audit", "{tmp}/dataset/audit"],
     "audit, bad --since": ["audit", "{tmp}/dataset/audit", "--host", "www.example.com", "--since", "yesterday"],
     "audit, no folder": ["audit", "--host", "www.example.com"],
+    # upgrade
+    "upgrade, no folder": ["upgrade"],
+    "upgrade, missing folder": ["upgrade", "{tmp}/missing"],
+    "upgrade, not Parquet under a shard name": ["upgrade", "{tmp}/fake"],
+    "upgrade, truncated shard": ["upgrade", "{tmp}/truncated"],
 }
 
 

@@ -1,0 +1,114 @@
+"""Rewriting published shards in place: the one way the project changes a
+finished shard (a schema upgrade, an erasure), atomically.
+
+The new file is written in the dataset's control folder, fsynced and renamed
+over the old one, so a reader sees the old shard or the new one, never both
+and never neither; a shard left with no rows is removed. The crawl's
+manifest then describes the file on disk again. A rewrite takes the crawl's
+lock: a crawl still writing its shards is never rewritten under it. Killed
+at any moment, the folder holds readable shards only, and running the same
+rewrite again finishes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import crawler
+from crawler.shards import (
+    MANIFESTS,
+    STAGING,
+    Dataset,
+    ShardInfo,
+    ShardLock,
+    control_dir,
+    fsync_dir,
+    write_atomically,
+)
+
+
+def shard_prefix(path: Path) -> str:
+    """The crawl (writer prefix) a shard belongs to: `<prefix>-NNNNN.parquet`."""
+    return path.name.rsplit("-", 1)[0]
+
+
+def conform(table: pa.Table, dataset: Dataset) -> pa.Table:
+    """`table` with the dataset's current schema: columns an older version
+    did not have are added as nulls, the others cast to their current type."""
+    schema = dataset.schema
+    columns = [
+        table.column(field.name).cast(field.type) if field.name in table.column_names
+        else pa.nulls(table.num_rows, field.type)
+        for field in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=_with_metadata(dataset))
+
+
+def _with_metadata(dataset: Dataset) -> pa.Schema:
+    return dataset.schema.with_metadata({
+        "schema_version": dataset.schema_version,
+        "crawler_version": crawler.__version__,
+        "dataset": dataset.name,
+        **dataset.metadata,
+    })
+
+
+def rewrite_shard(path: Path, table: pa.Table | None, dataset: Dataset) -> None:
+    """Replace the published shard `path` by `table` (None or no rows: remove
+    it), atomically, and bring its crawl's manifest up to date."""
+    directory = path.parent
+    prefix = shard_prefix(path)
+    lock = ShardLock(directory, prefix)
+    try:
+        if table is None or table.num_rows == 0:
+            path.unlink(missing_ok=True)
+        else:
+            staging = control_dir(directory) / STAGING / f"{path.name}.rewrite.inprogress"
+            staging.parent.mkdir(parents=True, exist_ok=True)
+            with open(staging, "wb") as f:
+                pq.write_table(conform(table, dataset), f, compression="zstd", compression_level=3,
+                               use_dictionary=dataset.dictionary_columns)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(staging, path)
+        fsync_dir(directory)
+        refresh_manifest(directory, prefix, [path.name])
+    finally:
+        lock.release()
+
+
+def refresh_manifest(directory: Path, prefix: str, files: list[str] | None = None) -> None:
+    """Make a crawl's manifest describe its shards on disk again: the entries
+    of `files` (None: every shard of the crawl) are recomputed from the
+    files, or dropped where the file is gone; other entries are kept."""
+    path = control_dir(directory) / MANIFESTS / f"{prefix}.json"
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        data = {"prefix": prefix, "shards": []}
+    on_disk = {p.name for p in directory.glob(f"{prefix}-[0-9][0-9][0-9][0-9][0-9].parquet")}
+    stale = on_disk if files is None else set(files)
+    entries = {s["file"]: s for s in data["shards"] if s["file"] in on_disk and s["file"] not in stale}
+    for name in sorted(stale & on_disk):
+        file = directory / name
+        entries[name] = asdict(ShardInfo(
+            file=name, rows=pq.read_metadata(file).num_rows, bytes=file.stat().st_size, sha256=_sha256(file),
+            published=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        ))
+    shards = [entries[name] for name in sorted(entries)]
+    data.update(shards=shards, rows=sum(s["rows"] for s in shards), bytes=sum(s["bytes"] for s in shards))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, json.dumps(data, indent=1).encode())
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
