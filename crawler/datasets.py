@@ -34,6 +34,17 @@ def shard_files(directory: Path) -> list[Path]:
     )
 
 
+def _schema(path: Path) -> pa.Schema:
+    """A shard's schema, read from its footer, or a ConfigError naming the file."""
+    try:
+        return pq.read_schema(path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f"{path} is not a readable Parquet shard ({str(exc).splitlines()[0]}): "
+            "move it out of the folder or restore it from a backup"
+        ) from None
+
+
 def checked_shards(directory: Path, expected: Dataset, setting: str) -> list[Path]:
     """The shards of `directory`, each proved to be a readable shard of
     `expected`, or a ConfigError naming the problem and the fix."""
@@ -47,13 +58,7 @@ def checked_shards(directory: Path, expected: Dataset, setting: str) -> list[Pat
         raise ConfigError(f"no {expected.name} shards (*.parquet) under {directory}: {give}")
     wanted = set(expected.schema.names)
     for path in files:
-        try:
-            schema = pq.read_schema(path)
-        except (OSError, ValueError) as exc:
-            raise ConfigError(
-                f"{path} is not a readable Parquet shard ({str(exc).splitlines()[0]}): "
-                "move it out of the folder or restore it from a backup"
-            ) from None
+        schema = _schema(path)
         name = (schema.metadata or {}).get(b"dataset", b"").decode(errors="replace")
         if name != expected.name or not wanted <= set(schema.names):
             what = f"a {name} shard" if name else "not a shard written by this crawler"
@@ -69,13 +74,7 @@ def older_shards(directory: Path) -> list[tuple[Path, Dataset, Callable[[], pa.T
         raise ConfigError(f"{directory} is not a folder: give a dataset folder (PARQUET_DIR or AUDIT_DIR)")
     older = []
     for path in shard_files(directory):
-        try:
-            metadata = pq.read_schema(path).metadata or {}
-        except (OSError, ValueError) as exc:
-            raise ConfigError(
-                f"{path} is not a readable Parquet shard ({str(exc).splitlines()[0]}): "
-                "move it out of the folder or restore it from a backup"
-            ) from None
+        metadata = _schema(path).metadata or {}
         dataset = DATASETS.get(metadata.get(b"dataset", b"").decode(errors="replace"))
         if dataset is None:
             raise ConfigError(f"{path} is not a shard written by this crawler: move it out of the folder")
