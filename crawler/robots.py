@@ -15,9 +15,9 @@ corrects where Protego departs from the RFC:
 - percent-encoding: `/` and `%2F` compare equal, as reserved characters
   are percent-encoded on both sides before comparison (2.2.2, the table's
   `?baz=https://foo.bar` row); Protego keeps them apart;
-- bytes: at most the first 500 KiB are parsed (2.5), a UTF-8 byte-order mark
-  (whole or partial) is skipped, invalid UTF-8 is replaced, lines end at CR,
-  LF or CRLF only.
+- bytes: at most the first 500 KiB are parsed (2.5), less a last line that
+  limit cuts; a UTF-8 byte-order mark (whole or partial) is skipped,
+  invalid UTF-8 is replaced, lines end at CR, LF or CRLF only.
 """
 
 from __future__ import annotations
@@ -119,8 +119,16 @@ def _token(value: str) -> str | None:
 
 
 def decode(body: bytes) -> str:
-    """The first MAX_BYTES of a robots.txt, BOM skipped, decoded safely."""
-    body = body[:MAX_BYTES]
+    """The first MAX_BYTES of a robots.txt, BOM skipped, decoded safely.
+
+    A body longer than the limit loses its last line unless the limit falls
+    on a line end: the start of a rule is another rule (`Disallow:
+    /html/E12243_01/` cut to `Disallow: /html/E` disallows far more)."""
+    if len(body) > MAX_BYTES:
+        head = body[:MAX_BYTES]
+        if body[MAX_BYTES] not in b"\r\n":
+            head = head[: max(head.rfind(b"\n"), head.rfind(b"\r")) + 1]
+        body = head
     for bom in (b"\xef\xbb\xbf", b"\xef\xbb", b"\xef"):
         if body.startswith(bom):
             body = body[len(bom) :]

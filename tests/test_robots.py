@@ -119,6 +119,27 @@ def test_bom_truncation_and_bad_bytes():
     assert not r.allowed("http://e.com/ok", TOKEN)
 
 
+def padded(head: bytes, size: int) -> bytes:
+    """`head` then a comment line filling the body up to `size` bytes, ended by LF."""
+    return head + b"#" * (size - len(head) - 1) + b"\n"
+
+
+def test_a_line_cut_by_the_size_limit_is_dropped():
+    # "Disallow: /html/E12243_01/" straddles the limit: "Disallow: /html/E" ends at it
+    start = padded(b"User-agent: *\nDisallow: /a\n", MAX_BYTES - len("Disallow: /html/E"))
+    r = parse(start + b"Disallow: /html/E12243_01/\n")
+    assert not r.allowed("http://e.com/a", TOKEN)
+    assert r.allowed("http://e.com/html/Example", TOKEN)
+    assert [rule.pattern for rule in r.groups[0].rules] == ["/a"]
+    # a line ended exactly at the limit (by LF, or by the CR of a CRLF) is whole
+    for end in (b"\n", b"\r\n"):
+        line = b"Disallow: /html/E" + end[:1]
+        r = parse(padded(b"User-agent: *\n", MAX_BYTES - len(line)) + line + end[1:] + b"Disallow: /b\n")
+        assert not r.allowed("http://e.com/html/Example", TOKEN) and r.allowed("http://e.com/b", TOKEN)
+    # a body within the limit keeps a last line with no line end
+    assert not parse(b"User-agent: *\nDisallow: /c").allowed("http://e.com/c", TOKEN)
+
+
 def test_line_endings_and_accepted_mistakes():
     r = parse(b"User-agent: *\rDisallow: /cr\r\nDisallow /nocolon\nDISALLOW: /upper\n")
     for path in ("/cr", "/nocolon", "/upper"):
