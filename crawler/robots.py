@@ -1,9 +1,9 @@
 """robots.txt as RFC 9309 says: parsing, group selection, matching, and the
 status-code policy. Pure: bytes and strings in, decisions out.
 
-Protego matches paths (wildcards, `$`, longest match, allow wins ties,
-percent-encoding normalization, `/robots.txt` always allowed). This layer
-corrects where Protego departs from the RFC:
+The file is parsed and matched here, not by Protego, whose grouping,
+agent matching, escapes, `$` and longest-match count depart from the RFC
+(CONFORMANCE.md lists how):
 
 - groups: consecutive `User-agent` lines form one group, ended only by a
   `User-agent` line that follows a rule; other lines (Crawl-delay, Sitemap,
@@ -12,9 +12,17 @@ corrects where Protego departs from the RFC:
   outside `[A-Za-z_-]` and matched to the crawler's token exactly and
   case-insensitively, never as a prefix; all groups naming the token are
   combined, else all `*` groups (2.2.1);
-- percent-encoding: `/` and `%2F` compare equal, as reserved characters
-  are percent-encoded on both sides before comparison (2.2.2, the table's
-  `?baz=https://foo.bar` row); Protego keeps them apart;
+- comparison: the URL's path and query and each rule are compared as octets,
+  every valid `%XX` escape decoded exactly once (`path_octets`), so `/` and
+  `%2F` compare equal, as the RFC's table says, and `%3%41` is never `:`;
+- patterns: `*` matches any octets, `$` at the end of a rule ends it
+  (2.2.3); `%2A`, `%24`, a `$` elsewhere in a rule and a `$` in a URL are
+  ordinary octets;
+- longest match: the rule with the most octets decides, each escape counting
+  as the one octet it stands for and `*` or `$` as one; Allow wins a tie
+  (2.2.2). No match, or `/robots.txt`: allowed. Google's extension that
+  `Allow: /x/index.html` also allows `/x/` is not followed: it allows more
+  than the file says;
 - bytes: at most the first 500 KiB are parsed (2.5), less a last line that
   limit cuts; a UTF-8 byte-order mark (whole or partial) is skipped,
   invalid UTF-8 is replaced, lines end at CR, LF or CRLF only.
@@ -26,11 +34,8 @@ import math
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cached_property
 from typing import NamedTuple
-from urllib.parse import quote, unquote, urlsplit
-
-from protego import Protego
+from urllib.parse import unquote_to_bytes
 
 MAX_BYTES = 500 * 1024
 _LINES = re.compile(r"\r\n|\r|\n")
@@ -204,68 +209,92 @@ def _preference(value: str, line: int) -> Preference:
     return Preference(None, value, line)
 
 
-def normalize_path(url_or_path: str) -> str:
-    """Path and query as RFC 9309 2.2.2 compares them: escapes of unreserved
-    characters decoded, non-ASCII and reserved characters percent-encoded."""
-    if "://" in url_or_path:
-        parts = urlsplit(url_or_path)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    else:
-        path = url_or_path
-    return quote(unquote(path, errors="surrogateescape"), safe="/?=&:;,+$*!'()@%~", errors="surrogateescape")
+def path_octets(url_or_path: str) -> bytes:
+    """The octets rules are matched against (RFC 9309 2.2.2): the path and
+    query of a URL (fragment dropped), or a path as given.
+
+    Both sides of a comparison are reduced to octets: text as UTF-8, every
+    valid `%XX` escape decoded exactly once. That is the RFC's comparison
+    (non-ASCII and reserved octets percent-encoded on both sides, unreserved
+    ones decoded) with one spelling per octet, so `/` and `%2F`, `~` and
+    `%7E`, `ツ` and `%E3%83%84` compare equal, while `%3%41` is `%`, `3`, `A`
+    and never `:`."""
+    match = _AUTHORITY.match(url_or_path)
+    target = url_or_path[match.end() :] if match else url_or_path
+    if "#" in target:
+        target = target[: target.index("#")]
+    return _octets(target if target.startswith("/") else "/" + target)
 
 
-def _slashes(text: str) -> str:
-    """`%2F` spelled `/`, so Protego compares both spellings alike."""
-    return _ENCODED_SLASH.sub("/", text) if "%2" in text else text
+_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
 
 
-_ENCODED_SLASH = re.compile("%2[fF]")
+def _octets(text: str) -> bytes:
+    raw = text.encode("utf-8", "surrogatepass")
+    return unquote_to_bytes(raw) if b"%" in raw else raw
+
+
+class _Pattern(NamedTuple):
+    """A rule's path pattern as octets: `head` before the first `*`, `tail`
+    the pieces after each `*`, `anchored` if it ends with `$` (2.2.3). `%2A`
+    and `%24` are ordinary octets, as is a `$` anywhere but at the end."""
+
+    head: bytes
+    tail: tuple[bytes, ...]
+    anchored: bool
+
+    @classmethod
+    def of(cls, pattern: str) -> _Pattern:
+        anchored = pattern.endswith("$")
+        head, *tail = (_octets(piece) for piece in (pattern[:-1] if anchored else pattern).split("*"))
+        return cls(head, tuple(tail), anchored)
+
+    @property
+    def octets(self) -> int:
+        """Its length for the longest match (2.2.2): octets, `*` and `$` one each."""
+        return len(self.head) + sum(len(piece) + 1 for piece in self.tail) + self.anchored
+
+    def matches(self, path: bytes) -> bool:
+        """Whether the pattern matches `path` from its first octet. Each piece
+        is searched once, leftmost after the previous one (which is enough for
+        `*`): no backtracking, so no rule can make matching blow up."""
+        if not path.startswith(self.head):
+            return False
+        if not self.tail:
+            return not self.anchored or len(path) == len(self.head)
+        at = len(self.head)
+        *middle, last = self.tail
+        for piece in middle:
+            at = path.find(piece, at)
+            if at < 0:
+                return False
+            at += len(piece)
+        if self.anchored:
+            return len(path) - len(last) >= at and path.endswith(last)
+        return path.find(last, at) >= 0
 
 
 class _Matcher:
-    """Rules of the groups that apply to one agent, matched by Protego."""
+    """The rules of the groups that apply to one agent, longest first."""
 
     def __init__(self, groups: list[Group], reason: str) -> None:
         self.groups = groups
         self.reason = reason
-        self.rules = [rule for group in groups for rule in group.rules]
-        text = "User-agent: *\n" + "".join(
-            f"{'Allow' if r.allow else 'Disallow'}: {_slashes(r.pattern)}\n" for r in self.rules
-        )
-        self.protego = Protego.parse(text)
-        self._singles: dict[Rule, Protego] = {}
+        rules = [(_Pattern.of(rule.pattern), rule) for group in groups for rule in group.rules]
+        # longest first, Allow first among equals (2.2.2); the sort is stable,
+        # so the earliest line decides among identical rules
+        self.ordered = sorted(rules, key=lambda pair: (-pair[0].octets, not pair[1].allow))
+        plain = [pattern for pattern, _ in self.ordered if not pattern.tail and not pattern.anchored]
+        self.prefixes = tuple(pattern.head for pattern in plain)
+        self.special = [(p, rule) for p, rule in self.ordered if p.tail or p.anchored]
 
-    @cached_property
-    def _prefixes(self) -> list[tuple[Rule, str]]:
-        """Each rule with the literal start every URL it matches shares."""
-        return [
-            (rule, normalize_path(re.split(r"[*$]", _slashes(rule.pattern), maxsplit=1)[0]))
-            for rule in self.rules
-        ]
-
-    def _single(self, rule: Rule) -> Protego:
-        """The rule alone: allowed iff it matches (an Allow) or does not (a Disallow)."""
-        single = self._singles.get(rule)
-        if single is None:
-            pattern = _slashes(rule.pattern)
-            text = (
-                f"User-agent: *\nDisallow: /\nAllow: {pattern}\n"
-                if rule.allow
-                else f"User-agent: *\nDisallow: {pattern}\n"
-            )
-            single = self._singles[rule] = Protego.parse(text)
-        return single
-
-    def matching(self, url: str) -> list[Rule]:
-        """Every rule that matches the URL, to find which one decided."""
-        url = _slashes(url)
-        path = normalize_path(url)
-        return [
-            rule
-            for rule, prefix in self._prefixes
-            if path.startswith(prefix) and self._single(rule).can_fetch(url, "*") == rule.allow
-        ]
+    def decide(self, path: bytes) -> Rule | None:
+        """The rule that decides for `path`: the longest that matches, None if none does.
+        A path no plain prefix starts needs only the wildcard and anchored rules."""
+        for pattern, rule in self.ordered if path.startswith(self.prefixes) else self.special:
+            if pattern.matches(path):
+                return rule
+        return None
 
     def group_of(self, rule: Rule) -> str:
         for group in self.groups:
@@ -299,23 +328,32 @@ class RobotsRules:
             matcher = self._matchers[agent] = _Matcher(*self.groups_for(agent))
         return matcher
 
+    def _decide(self, url: str, agent: str) -> tuple[_Matcher, Rule | None] | None:
+        """The one computation behind allowed() and explain(): None for
+        `/robots.txt` (always allowed, 2.2.2), else the agent's matcher and
+        the deciding rule (None: no rule matches)."""
+        path = path_octets(url)
+        if path == b"/robots.txt" or path.startswith(b"/robots.txt?"):
+            return None
+        matcher = self._matcher(agent)
+        return matcher, matcher.decide(path)
+
     def allowed(self, url: str, agent: str) -> bool:
-        return self._matcher(agent).protego.can_fetch(_slashes(url), "*")
+        decided = self._decide(url, agent)
+        return decided is None or decided[1] is None or decided[1].allow
 
     def explain(self, url: str, agent: str) -> Decision:
-        matcher = self._matcher(agent)
-        allowed = matcher.protego.can_fetch(_slashes(url), "*")
-        if urlsplit(url).path == "/robots.txt":
+        decided = self._decide(url, agent)
+        if decided is None:
             return Decision(True, None, None, "allowed: /robots.txt is always allowed")
+        matcher, rule = decided
         if not matcher.groups:
             return Decision(True, None, None, "allowed: no group for this agent or *")
-        rules = [r for r in matcher.matching(url) if r.allow == allowed]
-        if not rules:
-            return Decision(allowed, None, None, f"allowed: no rule matches in the {matcher.reason}")
-        rule = max(rules, key=lambda r: len(normalize_path(_slashes(r.pattern).rstrip("$"))))
+        if rule is None:
+            return Decision(True, None, None, f"allowed: no rule matches in the {matcher.reason}")
         group = matcher.group_of(rule)
-        verdict = "allowed" if allowed else "disallowed"
-        return Decision(allowed, rule, group, f"{verdict} by {rule} in {group}")
+        verdict = "allowed" if rule.allow else "disallowed"
+        return Decision(rule.allow, rule, group, f"{verdict} by {rule} in {group}")
 
     def crawl_delay(self, agent: str) -> float | None:
         """Seconds to wait between requests: the largest of Crawl-delay and

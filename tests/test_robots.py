@@ -4,9 +4,9 @@ from crawler.robots import (
     MAX_BYTES,
     Availability,
     classify,
-    normalize_path,
     origin_of,
     parse,
+    path_octets,
     retry_delay,
 )
 
@@ -88,6 +88,50 @@ def test_longest_match_wins_and_allow_wins_ties():
     assert r.allowed("http://e.com/a/b/x", TOKEN)
     assert not r.allowed("http://e.com/a/b/c/x", TOKEN)
     assert r.allowed("http://e.com/t", TOKEN)
+
+
+@pytest.mark.parametrize(
+    "text, path, allowed",
+    [
+        # `$` ends a pattern; a `$` in the URL is an ordinary octet, as is `%24` in a rule (2.2.3)
+        ("Disallow: /*.pdf$", "/a.pdf", False),
+        ("Disallow: /*.pdf$", "/a.pdf$", True),
+        ("Disallow: /\nAllow: /*.css$", "/a.css", True),
+        ("Disallow: /\nAllow: /*.css$", "/a.css$", False),
+        ("Disallow: /a%24", "/a$", False),
+        ("Disallow: /a%24", "/a%24x", False),
+        ("Disallow: /a%24", "/a", True),
+        ("Disallow: /a$b", "/a$bc", False),  # `$` ends a pattern only at its end
+        ("Disallow: /a%2A", "/abc", True),  # `%2A` is a literal `*`
+        ("Disallow: /a%2A", "/a*", False),
+        # longest match counts octets: `?`, an escape or `ツ`'s escapes, as written or not
+        ("Disallow: /*?*\nAllow: /wro/", "/wro/?a=b", True),
+        ("Disallow: /*?*\nAllow: /wro/", "/other/?a=b", False),
+        ("Disallow: /a?b\nAllow: /a%3Fb", "/a?b", True),  # 4 octets each: allow wins the tie
+        ("Disallow: /%E3%83%84\nAllow: /ツ", "/ツ", True),
+        ("Disallow: /ツx\nAllow: /%E3%83%84", "/ツx", False),
+        # a percent-encoded octet is decoded once; `%3%` is no escape
+        ("Disallow: /wiki/Spezial:", "/wiki/Spezial%3%41", True),
+        ("Disallow: /wiki/Spezial:", "/wiki/Spezial%3A", False),
+        ("Disallow: /wiki/Spezial%253A", "/wiki/Spezial%3%41", False),
+        ("Disallow: /100%", "/100%25", False),  # a lone `%` is the octet `%`
+        # no Google extension: allowing index.html does not allow its directory
+        ("Disallow: /\nAllow: /index.html", "/", False),
+        ("Disallow: /\nAllow: /a/index.html", "/a/", False),
+        ("Disallow: /\nAllow: /a/index.html", "/a/index.html", True),
+    ],
+)
+def test_rfc_9309_matching(text, path, allowed):
+    r = rules(f"User-agent: *\n{text}\n")
+    url = "http://e.com" + path
+    assert r.allowed(url, TOKEN) is allowed
+    assert r.explain(url, TOKEN).allowed is allowed
+
+
+def test_explain_names_what_allowed_obeys():
+    r = rules("User-agent: *\nDisallow: /wiki/Spezial%253A\n")
+    d = r.explain("http://e.com/wiki/Spezial%3%41", TOKEN)
+    assert not d.allowed and d.rule.line == 2
 
 
 def test_robots_txt_is_always_allowed():
@@ -192,7 +236,10 @@ def test_retry_delay_grows_and_is_capped():
     assert [retry_delay(n, 60, 3600) for n in (1, 2, 3, 4)] == [60, 240, 960, 3600]
 
 
-def test_origin_and_normalize_path():
+def test_origin_and_path_octets():
     assert origin_of("https://e.com:8443/a/b?c") == "https://e.com:8443"
     assert origin_of("http://[::1]:8080/") == "http://[::1]:8080"
-    assert normalize_path("http://e.com/%7Ea/ツ?q=%41") == "/~a/%E3%83%84?q=A"
+    assert path_octets("http://e.com/%7Ea/ツ?q=%41#top") == "/~a/ツ?q=A".encode()
+    assert path_octets("http://e.com") == path_octets("/") == b"/"
+    assert path_octets("http://e.com?q") == b"/?q"
+    assert path_octets("/wiki/Spezial%3%41") == b"/wiki/Spezial%3A"  # decoded once
