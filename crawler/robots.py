@@ -12,6 +12,14 @@ agent matching, escapes, `$` and longest-match count depart from the RFC
   outside `[A-Za-z_-]` and matched to the crawler's token exactly and
   case-insensitively, never as a prefix; all groups naming the token are
   combined, else all `*` groups (2.2.1);
+- rules: a value that starts with neither `/` nor `*` (the RFC's example
+  in 5.1 has `Disallow: *.gif$`) is no path pattern (2.2's ABNF:
+  `path-pattern = "/" ...`), and the line is skipped as unparseable
+  (2.3.1.5). So are rules written as absolute URLs (`Disallow:
+  https://example.com/private/`): the file's origin is not known here,
+  such rules often name other hosts (`Disallow: http://dr.example.com`
+  read as `/` would close a whole site), and read as paths they match
+  nothing;
 - comparison: the URL's path and query and each rule are compared as octets,
   every valid `%XX` escape decoded exactly once (`path_octets`), so `/` and
   `%2F` compare equal, as the RFC's table says, and `%3%41` is never `:`;
@@ -173,7 +181,7 @@ def parse(body: bytes) -> RobotsRules:
             continue  # a rule outside any group is ignored (2.2.2)
         elif key in _ALLOW or key in _DISALLOW:
             rules_seen = True
-            if value:
+            if value.startswith(("/", "*")):  # else empty, or no path pattern
                 current.rules.append(Rule(key in _ALLOW, value, number))
         elif key in _CRAWL_DELAY:
             current.crawl_delay = _delay(value, current.crawl_delay)

@@ -115,6 +115,11 @@ def test_longest_match_wins_and_allow_wins_ties():
         ("Disallow: /wiki/Spezial:", "/wiki/Spezial%3A", False),
         ("Disallow: /wiki/Spezial%253A", "/wiki/Spezial%3%41", False),
         ("Disallow: /100%", "/100%25", False),  # a lone `%` is the octet `%`
+        # a rule that does not start with "/" (or "*") is no path pattern (2.2): ignored
+        ("Disallow: https://example.com/private/", "/private/", True),
+        ("Disallow: https://example.com/private/", "/https://example.com/private/", True),
+        ("Disallow: /\nAllow: http://e.com/pub/", "/pub/", False),
+        ("Disallow: *.gif$", "/a/b.gif", False),  # RFC 9309 5.1's own example
         # no Google extension: allowing index.html does not allow its directory
         ("Disallow: /\nAllow: /index.html", "/", False),
         ("Disallow: /\nAllow: /a/index.html", "/a/", False),
@@ -129,9 +134,11 @@ def test_rfc_9309_matching(text, path, allowed):
 
 
 def test_explain_names_what_allowed_obeys():
-    r = rules("User-agent: *\nDisallow: /wiki/Spezial%253A\n")
+    r = rules("User-agent: *\nDisallow: /wiki/Spezial%253A\nDisallow: https://e.com/x\n")
     d = r.explain("http://e.com/wiki/Spezial%3%41", TOKEN)
     assert not d.allowed and d.rule.line == 2
+    assert [rule.line for rule in r.groups[0].rules] == [2]  # the absolute URL is no rule
+    assert r.explain("http://e.com/x", TOKEN).reason == "allowed: no rule matches in the group for *"
 
 
 def test_robots_txt_is_always_allowed():
