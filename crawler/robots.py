@@ -19,7 +19,9 @@ agent matching, escapes, `$` and longest-match count depart from the RFC
   https://example.com/private/`): the file's origin is not known here,
   such rules often name other hosts (`Disallow: http://dr.example.com`
   read as `/` would close a whole site), and read as paths they match
-  nothing;
+  nothing. Google's accepted mistakes (no colon, a space in the path) are
+  read in Disallow lines only: an Allow the grammar rejects would allow
+  more than the RFC does (`_is_pattern`);
 - comparison: the URL's path and query and each rule are compared as octets,
   every valid `%XX` escape decoded exactly once (`path_octets`), so `/` and
   `%2F` compare equal, as the RFC's table says, and `%3%41` is never `:`;
@@ -28,9 +30,9 @@ agent matching, escapes, `$` and longest-match count depart from the RFC
   ordinary octets;
 - longest match: the rule with the most octets decides, each escape counting
   as the one octet it stands for and `*` or `$` as one; Allow wins a tie
-  (2.2.2). No match, or `/robots.txt`: allowed. Google's extension that
-  `Allow: /x/index.html` also allows `/x/` is not followed: it allows more
-  than the file says;
+  (2.2.2). No match, or the URI `/robots.txt` (no query): allowed.
+  Google's extension that `Allow: /x/index.html` also allows `/x/` is not
+  followed: it allows more than the file says;
 - bytes: at most the first 500 KiB are parsed (2.5), less a last line that
   limit cuts; a UTF-8 byte-order mark (whole or partial) is skipped,
   invalid UTF-8 is replaced, lines end at CR, LF or CRLF only.
@@ -109,18 +111,37 @@ class Decision:
         return self.reason
 
 
-def _directive(line: str) -> tuple[str, str] | None:
+def _directive(line: str) -> tuple[str, str, bool] | None:
+    """A line's key (one of _KEYS), its value, and whether a colon separated
+    them, as RFC 9309 2.2's grammar has it."""
     key, colon, value = line.partition(":")
     if colon:
         key = key.strip().lower()
         if key in _KEYS:
-            return key, value.strip()
+            return key, value.strip(), True
     words = line.split(None, 2)
     for count in (2, 1):  # "user agent foo", "disallow /foo": accepted mistakes
         key = " ".join(words[:count]).lower()
         if key in _KEYS:
-            return key, " ".join(words[count:]).strip()
+            return key, " ".join(words[count:]).strip(), False
     return None
+
+
+def _is_pattern(allow: bool, value: str, colon: bool) -> bool:
+    """Whether a rule line's value is a path pattern to match.
+
+    The grammar (2.2) wants `allow: /path` with no space or control octet in
+    the path; other lines are skipped (2.3.1.5). A Disallow is read as Google
+    reads it (no colon, spaces in the path): that can only make the crawler
+    fetch less. An Allow must be grammatical: reading one the grammar rejects
+    would fetch what the RFC's reading disallows. Either starts with `/`, or
+    with `*` as in the RFC's own example (5.1: `Disallow: *.gif$`)."""
+    if allow:
+        return colon and _ALLOW_PATTERN.fullmatch(value) is not None
+    return value.startswith(("/", "*"))
+
+
+_ALLOW_PATTERN = re.compile(r"[/*][^\x00-\x20]*")
 
 
 def _token(value: str) -> str | None:
@@ -164,7 +185,7 @@ def parse(body: bytes) -> RobotsRules:
         parsed = _directive(line)
         if parsed is None:
             continue
-        key, value = parsed
+        key, value, colon = parsed
         if key in _USER_AGENT:
             if current is None or rules_seen:
                 current = Group()
@@ -181,7 +202,7 @@ def parse(body: bytes) -> RobotsRules:
             continue  # a rule outside any group is ignored (2.2.2)
         elif key in _ALLOW or key in _DISALLOW:
             rules_seen = True
-            if value.startswith(("/", "*")):  # else empty, or no path pattern
+            if _is_pattern(key in _ALLOW, value, colon):
                 current.rules.append(Rule(key in _ALLOW, value, number))
         elif key in _CRAWL_DELAY:
             current.crawl_delay = _delay(value, current.crawl_delay)
@@ -341,7 +362,7 @@ class RobotsRules:
         `/robots.txt` (always allowed, 2.2.2), else the agent's matcher and
         the deciding rule (None: no rule matches)."""
         path = path_octets(url)
-        if path == b"/robots.txt" or path.startswith(b"/robots.txt?"):
+        if path == b"/robots.txt":
             return None
         matcher = self._matcher(agent)
         return matcher, matcher.decide(path)

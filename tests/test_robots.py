@@ -141,9 +141,20 @@ def test_explain_names_what_allowed_obeys():
     assert r.explain("http://e.com/x", TOKEN).reason == "allowed: no rule matches in the group for *"
 
 
+def test_lines_the_grammar_rejects_never_allow():
+    # read as Google reads them only when that disallows: no colon, a space in the path
+    r = rules("User-agent: *\nDisallow /x\nDisallow: /a b\n")
+    assert not r.allowed("http://e.com/x", TOKEN) and not r.allowed("http://e.com/a%20b", TOKEN)
+    r = rules("User-agent: *\nDisallow: /\nAllow /x\nAllow: /a b\nAllow: /c\td\n")
+    assert [rule.pattern for rule in r.groups[0].rules] == ["/"]
+    for path in ("/x", "/a%20b", "/c%09d"):
+        assert not r.allowed("http://e.com" + path, TOKEN), path
+
+
 def test_robots_txt_is_always_allowed():
     r = rules("User-agent: *\nDisallow: /\n")
     assert r.allowed("http://e.com/robots.txt", TOKEN)
+    assert not r.allowed("http://e.com/robots.txt?x=1", TOKEN)  # another URI: the rules decide
     assert r.explain("http://e.com/robots.txt", TOKEN).reason == "allowed: /robots.txt is always allowed"
 
 
