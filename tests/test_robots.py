@@ -1,4 +1,9 @@
+import re
+from urllib.parse import unquote_to_bytes
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from crawler.robots import (
     MAX_BYTES,
@@ -9,6 +14,8 @@ from crawler.robots import (
     path_octets,
     retry_delay,
 )
+from tests.corpora import robots_corpus
+from tests.robots_cases import explains, rule_cases
 
 TOKEN = "PoliteCrawler"
 
@@ -261,3 +268,87 @@ def test_origin_and_path_octets():
     assert path_octets("http://e.com") == path_octets("/") == b"/"
     assert path_octets("http://e.com?q") == b"/?q"
     assert path_octets("/wiki/Spezial%3%41") == b"/wiki/Spezial%3A"  # decoded once
+
+
+# Property tests: files built from the pieces RFC 9309's cases turn on
+# (anchors, wildcards, escapes of reserved, unreserved and special octets,
+# malformed escapes, non-ASCII), asked about URLs made from their own rules
+# in other spellings; and the real corpus, asked about URLs from its rules.
+PIECES = ["/", "a", "b", "A", ":", "?", "=", "$", "%24", "*", "%2A", "%2F", "%3A", "%3F", "%41", "%3%41", "%", "ツ", "%E3%83%84"]
+URL_PIECES = [piece for piece in PIECES if piece != "*"]
+SPELLINGS = {
+    ":": ["%3A", "%3a"], "%3A": [":"], "A": ["%41"], "%41": ["A"], "?": ["%3F"], "%3F": ["?"],
+    "/": ["%2F"], "%2F": ["/"], "$": ["%24"], "%24": ["$"], "%2A": ["*"], "ツ": ["%E3%83%84"], "%E3%83%84": ["ツ"],
+}
+CORPUS = [body for _, body in robots_corpus()]
+PROPERTY = settings(max_examples=500, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def files_and_urls(draw) -> tuple[list[tuple[bool, str]], str]:
+    """Rules as (allow, pattern), and a URL: often one of the rules with its
+    `*`s filled and its pieces spelled otherwise, then a few pieces more."""
+    file = draw(st.lists(st.tuples(st.booleans(), st.lists(st.sampled_from(PIECES), max_size=6)), max_size=8))
+    url: list[str] = []
+    if file and draw(st.booleans()):
+        for piece in draw(st.sampled_from(file))[1]:
+            if piece == "*":
+                url += draw(st.lists(st.sampled_from(URL_PIECES), max_size=2))
+            else:
+                url.append(draw(st.sampled_from([piece, *SPELLINGS.get(piece, [])])))
+    url += draw(st.lists(st.sampled_from(URL_PIECES), max_size=3))
+    return [(allow, "/" + "".join(pieces)) for allow, pieces in file], "http://e.com/" + "".join(url)
+
+
+def text_of(file: list[tuple[bool, str]]) -> bytes:
+    return ("User-agent: *\n" + "".join(f"{'Allow' if a else 'Disallow'}: {p}\n" for a, p in file)).encode()
+
+
+def expected(file: list[tuple[bool, str]], url: str) -> bool:
+    """RFC 9309 by brute force: every rule as a regular expression over the
+    octets of the URL's path (each escape decoded once); the longest match
+    in octets decides, Allow on a tie."""
+    path = unquote_to_bytes(url.removeprefix("http://e.com"))
+    best: tuple[int, bool] | None = None
+    for allow, pattern in file:
+        anchored = pattern.endswith("$")
+        pieces = [unquote_to_bytes(piece) for piece in (pattern[:-1] if anchored else pattern).split("*")]
+        regex = b".*".join(re.escape(piece) for piece in pieces) + (rb"\Z" if anchored else b"")
+        if re.match(regex, path, re.S):
+            length = sum(map(len, pieces)) + len(pieces) - 1 + anchored
+            best = max(best or (length, allow), (length, allow))
+    return best is None or best[1]
+
+
+def named_rule_matches(decision, url: str) -> bool:
+    """The rule explain() names matches the URL on its own."""
+    alone = parse(f"User-agent: *\nDisallow: {decision.rule.pattern}\n".encode())
+    return not alone.allowed(url, TOKEN)
+
+
+@PROPERTY
+@given(files_and_urls())
+def test_matching_is_rfc_9309_longest_match(case):
+    file, url = case
+    assert parse(text_of(file)).allowed(url, TOKEN) is expected(file, url)
+
+
+@PROPERTY
+@given(files_and_urls())
+def test_explain_agrees_with_allowed_on_generated_files(case):
+    file, url = case
+    r = parse(text_of(file))
+    assert explains(r, url, TOKEN)
+    decision = r.explain(url, TOKEN)
+    assert decision.rule is None or named_rule_matches(decision, url)
+
+
+@PROPERTY
+@given(st.sampled_from(CORPUS), st.data())
+def test_explain_agrees_with_allowed_on_the_corpus(body, data):
+    cases = rule_cases(body.decode("utf-8", errors="replace"), per_file=20)
+    agent, url = data.draw(st.sampled_from(cases)) if cases else (TOKEN, "http://e.com/")
+    r = parse(body)
+    assert explains(r, url, agent)
+    decision = r.explain(url, agent)
+    assert decision.rule is None or named_rule_matches(decision, url)
