@@ -21,7 +21,7 @@ agent matching, escapes, `$` and longest-match count depart from the RFC
   read as `/` would close a whole site), and read as paths they match
   nothing. Google's accepted mistakes (no colon, a space in the path) are
   read in Disallow lines only: an Allow the grammar rejects would allow
-  more than the RFC does (`_is_pattern`);
+  more than the RFC does (`_grammatical`);
 - comparison: the URL's path and query and each rule are compared as octets,
   every valid `%XX` escape decoded exactly once (`path_octets`), so `/` and
   `%2F` compare equal, as the RFC's table says, and `%3%41` is never `:`;
@@ -127,21 +127,19 @@ def _directive(line: str) -> tuple[str, str, bool] | None:
     return None
 
 
-def _is_pattern(allow: bool, value: str, colon: bool) -> bool:
-    """Whether a rule line's value is a path pattern to match.
-
-    The grammar (2.2) wants `allow: /path` with no space or control octet in
-    the path; other lines are skipped (2.3.1.5). A Disallow is read as Google
-    reads it (no colon, spaces in the path): that can only make the crawler
-    fetch less. An Allow must be grammatical: reading one the grammar rejects
-    would fetch what the RFC's reading disallows. Either starts with `/`, or
-    with `*` as in the RFC's own example (5.1: `Disallow: *.gif$`)."""
-    if allow:
-        return colon and _ALLOW_PATTERN.fullmatch(value) is not None
-    return value.startswith(("/", "*"))
+def _grammatical(value: str, colon: bool) -> bool:
+    """Whether an Allow line is one RFC 9309 2.2's grammar reads: a colon,
+    then a path with no space or control octet. Other lines are skipped
+    (2.3.1.5). A Disallow line is read as Google reads it (no colon, spaces
+    in the path): that can only make the crawler fetch less, while an Allow
+    the grammar rejects would fetch what the RFC's reading disallows."""
+    return colon and _NOT_IN_PATH.search(value) is None
 
 
-_ALLOW_PATTERN = re.compile(r"[/*][^\x00-\x20]*")
+# A path pattern starts with "/" (2.2), or with "*" as in the RFC's own
+# example (5.1: `Disallow: *.gif$`); other values are no rule.
+_PATH_START = ("/", "*")
+_NOT_IN_PATH = re.compile(r"[\x00-\x20]")
 
 
 def _token(value: str) -> str | None:
@@ -202,7 +200,7 @@ def parse(body: bytes) -> RobotsRules:
             continue  # a rule outside any group is ignored (2.2.2)
         elif key in _ALLOW or key in _DISALLOW:
             rules_seen = True
-            if _is_pattern(key in _ALLOW, value, colon):
+            if value.startswith(_PATH_START) and (key in _DISALLOW or _grammatical(value, colon)):
                 current.rules.append(Rule(key in _ALLOW, value, number))
         elif key in _CRAWL_DELAY:
             current.crawl_delay = _delay(value, current.crawl_delay)
