@@ -14,8 +14,8 @@ agent matching, escapes, `$` and longest-match count depart from the RFC
   combined, else all `*` groups (2.2.1);
 - rules: a value that starts with neither `/` nor `*` (the RFC's example
   in 5.1 has `Disallow: *.gif$`) is no path pattern (2.2's ABNF:
-  `path-pattern = "/" ...`), and the line is skipped as unparseable
-  (2.3.1.5). So are rules written as absolute URLs (`Disallow:
+  `path-pattern = "/" ...`): the line adds no rule, as it is not parseable
+  as one (2.3.1.5). Nor do rules written as absolute URLs (`Disallow:
   https://example.com/private/`): the file's origin is not known here,
   such rules often name other hosts (`Disallow: http://dr.example.com`
   read as `/` would close a whole site), and read as paths they match
