@@ -1,3 +1,3 @@
 """A polite web crawler built on Scrapy."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,9 +1,9 @@
 """robots.txt as RFC 9309 says: parsing, group selection, matching, and the
 status-code policy. Pure: bytes and strings in, decisions out.
 
-Protego matches paths (wildcards, `$`, longest match, allow wins ties,
-percent-encoding normalization, `/robots.txt` always allowed). This layer
-corrects where Protego departs from the RFC:
+The file is parsed and matched here, not by Protego, whose grouping,
+agent matching, escapes, `$` and longest-match count depart from the RFC
+(CONFORMANCE.md lists how):
 
 - groups: consecutive `User-agent` lines form one group, ended only by a
   `User-agent` line that follows a rule; other lines (Crawl-delay, Sitemap,
@@ -12,12 +12,30 @@ corrects where Protego departs from the RFC:
   outside `[A-Za-z_-]` and matched to the crawler's token exactly and
   case-insensitively, never as a prefix; all groups naming the token are
   combined, else all `*` groups (2.2.1);
-- percent-encoding: `/` and `%2F` compare equal, as reserved characters
-  are percent-encoded on both sides before comparison (2.2.2, the table's
-  `?baz=https://foo.bar` row); Protego keeps them apart;
-- bytes: at most the first 500 KiB are parsed (2.5), a UTF-8 byte-order mark
-  (whole or partial) is skipped, invalid UTF-8 is replaced, lines end at CR,
-  LF or CRLF only.
+- rules: a value that starts with neither `/` nor `*` (the RFC's example
+  in 5.1 has `Disallow: *.gif$`) is no path pattern (2.2's ABNF:
+  `path-pattern = "/" ...`): the line adds no rule, as it is not parseable
+  as one (2.3.1.5). Nor do rules written as absolute URLs (`Disallow:
+  https://example.com/private/`): the file's origin is not known here,
+  such rules often name other hosts (`Disallow: http://dr.example.com`
+  read as `/` would close a whole site), and read as paths they match
+  nothing. Google's accepted mistakes (no colon, a space in the path) are
+  read in Disallow lines only: an Allow the grammar rejects would allow
+  more than the RFC does (`_grammatical`);
+- comparison: the URL's path and query and each rule are compared as octets,
+  every valid `%XX` escape decoded exactly once (`path_octets`), so `/` and
+  `%2F` compare equal, as the RFC's table says, and `%3%41` is never `:`;
+- patterns: `*` matches any octets, `$` at the end of a rule ends it
+  (2.2.3); `%2A`, `%24`, a `$` elsewhere in a rule and a `$` in a URL are
+  ordinary octets;
+- longest match: the rule with the most octets decides, each escape counting
+  as the one octet it stands for and `*` or `$` as one; Allow wins a tie
+  (2.2.2). No match, or the URI `/robots.txt` (no query): allowed.
+  Google's extension that `Allow: /x/index.html` also allows `/x/` is not
+  followed: it allows more than the file says;
+- bytes: at most the first 500 KiB are parsed (2.5), less a last line that
+  limit cuts; a UTF-8 byte-order mark (whole or partial) is skipped,
+  invalid UTF-8 is replaced, lines end at CR, LF or CRLF only.
 """
 
 from __future__ import annotations
@@ -26,11 +44,8 @@ import math
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cached_property
 from typing import NamedTuple
-from urllib.parse import quote, unquote, urlsplit
-
-from protego import Protego
+from urllib.parse import unquote_to_bytes
 
 MAX_BYTES = 500 * 1024
 _LINES = re.compile(r"\r\n|\r|\n")
@@ -96,18 +111,35 @@ class Decision:
         return self.reason
 
 
-def _directive(line: str) -> tuple[str, str] | None:
+def _directive(line: str) -> tuple[str, str, bool] | None:
+    """A line's key (one of _KEYS), its value, and whether a colon separated
+    them, as RFC 9309 2.2's grammar has it."""
     key, colon, value = line.partition(":")
     if colon:
         key = key.strip().lower()
         if key in _KEYS:
-            return key, value.strip()
+            return key, value.strip(), True
     words = line.split(None, 2)
     for count in (2, 1):  # "user agent foo", "disallow /foo": accepted mistakes
         key = " ".join(words[:count]).lower()
         if key in _KEYS:
-            return key, " ".join(words[count:]).strip()
+            return key, " ".join(words[count:]).strip(), False
     return None
+
+
+def _grammatical(value: str, colon: bool) -> bool:
+    """Whether an Allow line is one RFC 9309 2.2's grammar reads: a colon,
+    then a path with no space or control octet. Other lines are skipped
+    (2.3.1.5). A Disallow line is read as Google reads it (no colon, spaces
+    in the path): that can only make the crawler fetch less, while an Allow
+    the grammar rejects would fetch what the RFC's reading disallows."""
+    return colon and _NOT_IN_PATH.search(value) is None
+
+
+# A path pattern starts with "/" (2.2), or with "*" as in the RFC's own
+# example (5.1: `Disallow: *.gif$`); other values are no rule.
+_PATH_START = ("/", "*")
+_NOT_IN_PATH = re.compile(r"[\x00-\x20]")
 
 
 def _token(value: str) -> str | None:
@@ -119,8 +151,16 @@ def _token(value: str) -> str | None:
 
 
 def decode(body: bytes) -> str:
-    """The first MAX_BYTES of a robots.txt, BOM skipped, decoded safely."""
-    body = body[:MAX_BYTES]
+    """The first MAX_BYTES of a robots.txt, BOM skipped, decoded safely.
+
+    A body longer than the limit loses its last line unless the limit falls
+    on a line end: the start of a rule is another rule (`Disallow:
+    /html/E12243_01/` cut to `Disallow: /html/E` disallows far more)."""
+    if len(body) > MAX_BYTES:
+        head = body[:MAX_BYTES]
+        if body[MAX_BYTES] not in b"\r\n":
+            head = head[: max(head.rfind(b"\n"), head.rfind(b"\r")) + 1]
+        body = head
     for bom in (b"\xef\xbb\xbf", b"\xef\xbb", b"\xef"):
         if body.startswith(bom):
             body = body[len(bom) :]
@@ -143,7 +183,7 @@ def parse(body: bytes) -> RobotsRules:
         parsed = _directive(line)
         if parsed is None:
             continue
-        key, value = parsed
+        key, value, colon = parsed
         if key in _USER_AGENT:
             if current is None or rules_seen:
                 current = Group()
@@ -160,7 +200,7 @@ def parse(body: bytes) -> RobotsRules:
             continue  # a rule outside any group is ignored (2.2.2)
         elif key in _ALLOW or key in _DISALLOW:
             rules_seen = True
-            if value:
+            if value.startswith(_PATH_START) and (key in _DISALLOW or _grammatical(value, colon)):
                 current.rules.append(Rule(key in _ALLOW, value, number))
         elif key in _CRAWL_DELAY:
             current.crawl_delay = _delay(value, current.crawl_delay)
@@ -196,68 +236,92 @@ def _preference(value: str, line: int) -> Preference:
     return Preference(None, value, line)
 
 
-def normalize_path(url_or_path: str) -> str:
-    """Path and query as RFC 9309 2.2.2 compares them: escapes of unreserved
-    characters decoded, non-ASCII and reserved characters percent-encoded."""
-    if "://" in url_or_path:
-        parts = urlsplit(url_or_path)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    else:
-        path = url_or_path
-    return quote(unquote(path, errors="surrogateescape"), safe="/?=&:;,+$*!'()@%~", errors="surrogateescape")
+def path_octets(url_or_path: str) -> bytes:
+    """The octets rules are matched against (RFC 9309 2.2.2): the path and
+    query of a URL (fragment dropped), or a path as given.
+
+    Both sides of a comparison are reduced to octets: text as UTF-8, every
+    valid `%XX` escape decoded exactly once. That is the RFC's comparison
+    (non-ASCII and reserved octets percent-encoded on both sides, unreserved
+    ones decoded) with one spelling per octet, so `/` and `%2F`, `~` and
+    `%7E`, `ツ` and `%E3%83%84` compare equal, while `%3%41` is `%`, `3`, `A`
+    and never `:`."""
+    match = _AUTHORITY.match(url_or_path)
+    target = url_or_path[match.end() :] if match else url_or_path
+    if "#" in target:
+        target = target[: target.index("#")]
+    return _octets(target if target.startswith("/") else "/" + target)
 
 
-def _slashes(text: str) -> str:
-    """`%2F` spelled `/`, so Protego compares both spellings alike."""
-    return _ENCODED_SLASH.sub("/", text) if "%2" in text else text
+_AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
 
 
-_ENCODED_SLASH = re.compile("%2[fF]")
+def _octets(text: str) -> bytes:
+    raw = text.encode("utf-8", "surrogatepass")
+    return unquote_to_bytes(raw) if b"%" in raw else raw
+
+
+class _Pattern(NamedTuple):
+    """A rule's path pattern as octets: `head` before the first `*`, `tail`
+    the pieces after each `*`, `anchored` if it ends with `$` (2.2.3). `%2A`
+    and `%24` are ordinary octets, as is a `$` anywhere but at the end."""
+
+    head: bytes
+    tail: tuple[bytes, ...]
+    anchored: bool
+
+    @classmethod
+    def of(cls, pattern: str) -> _Pattern:
+        anchored = pattern.endswith("$")
+        head, *tail = (_octets(piece) for piece in (pattern[:-1] if anchored else pattern).split("*"))
+        return cls(head, tuple(tail), anchored)
+
+    @property
+    def octets(self) -> int:
+        """Its length for the longest match (2.2.2): octets, `*` and `$` one each."""
+        return len(self.head) + sum(len(piece) + 1 for piece in self.tail) + self.anchored
+
+    def matches(self, path: bytes) -> bool:
+        """Whether the pattern matches `path` from its first octet. Each piece
+        is searched once, leftmost after the previous one (which is enough for
+        `*`): no backtracking, so no rule can make matching blow up."""
+        if not path.startswith(self.head):
+            return False
+        if not self.tail:
+            return not self.anchored or len(path) == len(self.head)
+        at = len(self.head)
+        *middle, last = self.tail
+        for piece in middle:
+            at = path.find(piece, at)
+            if at < 0:
+                return False
+            at += len(piece)
+        if self.anchored:
+            return len(path) - len(last) >= at and path.endswith(last)
+        return path.find(last, at) >= 0
 
 
 class _Matcher:
-    """Rules of the groups that apply to one agent, matched by Protego."""
+    """The rules of the groups that apply to one agent, longest first."""
 
     def __init__(self, groups: list[Group], reason: str) -> None:
         self.groups = groups
         self.reason = reason
-        self.rules = [rule for group in groups for rule in group.rules]
-        text = "User-agent: *\n" + "".join(
-            f"{'Allow' if r.allow else 'Disallow'}: {_slashes(r.pattern)}\n" for r in self.rules
-        )
-        self.protego = Protego.parse(text)
-        self._singles: dict[Rule, Protego] = {}
+        rules = [(_Pattern.of(rule.pattern), rule) for group in groups for rule in group.rules]
+        # longest first, Allow first among equals (2.2.2); the sort is stable,
+        # so the earliest line decides among identical rules
+        self.ordered = sorted(rules, key=lambda pair: (-pair[0].octets, not pair[1].allow))
+        plain = [pattern for pattern, _ in self.ordered if not pattern.tail and not pattern.anchored]
+        self.prefixes = tuple(pattern.head for pattern in plain)
+        self.special = [(p, rule) for p, rule in self.ordered if p.tail or p.anchored]
 
-    @cached_property
-    def _prefixes(self) -> list[tuple[Rule, str]]:
-        """Each rule with the literal start every URL it matches shares."""
-        return [
-            (rule, normalize_path(re.split(r"[*$]", _slashes(rule.pattern), maxsplit=1)[0]))
-            for rule in self.rules
-        ]
-
-    def _single(self, rule: Rule) -> Protego:
-        """The rule alone: allowed iff it matches (an Allow) or does not (a Disallow)."""
-        single = self._singles.get(rule)
-        if single is None:
-            pattern = _slashes(rule.pattern)
-            text = (
-                f"User-agent: *\nDisallow: /\nAllow: {pattern}\n"
-                if rule.allow
-                else f"User-agent: *\nDisallow: {pattern}\n"
-            )
-            single = self._singles[rule] = Protego.parse(text)
-        return single
-
-    def matching(self, url: str) -> list[Rule]:
-        """Every rule that matches the URL, to find which one decided."""
-        url = _slashes(url)
-        path = normalize_path(url)
-        return [
-            rule
-            for rule, prefix in self._prefixes
-            if path.startswith(prefix) and self._single(rule).can_fetch(url, "*") == rule.allow
-        ]
+    def decide(self, path: bytes) -> Rule | None:
+        """The rule that decides for `path`: the longest that matches, None if none does.
+        A path no plain prefix starts needs only the wildcard and anchored rules."""
+        for pattern, rule in self.ordered if path.startswith(self.prefixes) else self.special:
+            if pattern.matches(path):
+                return rule
+        return None
 
     def group_of(self, rule: Rule) -> str:
         for group in self.groups:
@@ -291,23 +355,32 @@ class RobotsRules:
             matcher = self._matchers[agent] = _Matcher(*self.groups_for(agent))
         return matcher
 
+    def _decide(self, url: str, agent: str) -> tuple[_Matcher, Rule | None] | None:
+        """The one computation behind allowed() and explain(): None for
+        `/robots.txt` (always allowed, 2.2.2), else the agent's matcher and
+        the deciding rule (None: no rule matches)."""
+        path = path_octets(url)
+        if path == b"/robots.txt":
+            return None
+        matcher = self._matcher(agent)
+        return matcher, matcher.decide(path)
+
     def allowed(self, url: str, agent: str) -> bool:
-        return self._matcher(agent).protego.can_fetch(_slashes(url), "*")
+        decided = self._decide(url, agent)
+        return decided is None or decided[1] is None or decided[1].allow
 
     def explain(self, url: str, agent: str) -> Decision:
-        matcher = self._matcher(agent)
-        allowed = matcher.protego.can_fetch(_slashes(url), "*")
-        if urlsplit(url).path == "/robots.txt":
+        decided = self._decide(url, agent)
+        if decided is None:
             return Decision(True, None, None, "allowed: /robots.txt is always allowed")
+        matcher, rule = decided
         if not matcher.groups:
             return Decision(True, None, None, "allowed: no group for this agent or *")
-        rules = [r for r in matcher.matching(url) if r.allow == allowed]
-        if not rules:
-            return Decision(allowed, None, None, f"allowed: no rule matches in the {matcher.reason}")
-        rule = max(rules, key=lambda r: len(normalize_path(_slashes(r.pattern).rstrip("$"))))
+        if rule is None:
+            return Decision(True, None, None, f"allowed: no rule matches in the {matcher.reason}")
         group = matcher.group_of(rule)
-        verdict = "allowed" if allowed else "disallowed"
-        return Decision(allowed, rule, group, f"{verdict} by {rule} in {group}")
+        verdict = "allowed" if rule.allow else "disallowed"
+        return Decision(rule.allow, rule, group, f"{verdict} by {rule} in {group}")
 
     def crawl_delay(self, agent: str) -> float | None:
         """Seconds to wait between requests: the largest of Crawl-delay and

@@ -40,7 +40,7 @@ def test_spec_expectations_pass_except_those_contradicting_rfc_9309():
         if parse(body).allowed(url, agent) != allowed
     )
     assert failures == documented_exceptions()
-    assert len(failures) == 7
+    assert len(failures) == 8
 
 
 def test_google_specific_expectations_are_reported():
