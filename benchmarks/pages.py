@@ -16,9 +16,12 @@ def _sentence(rng: random.Random, words: int) -> str:
     return " ".join(rng.choice(_WORDS) for _ in range(words)).capitalize() + "."
 
 
-def article(index: int, size: int = 24_000, links: list[str] | None = None) -> bytes:
+def article(index: int, size: int = 24_000, links: list[str] | None = None, *, chrome: bool = True) -> bytes:
+    """`chrome`: a navigation bar of 12 links and a footer link around the
+    article, and a link in every paragraph (cycling through `links`);
+    without it, the page's only links are `links`, once each."""
     rng = random.Random(index)
-    nav = "".join(f'<li><a href="/section/{k}">Section {k}</a></li>' for k in range(12))
+    nav = "".join(f'<li><a href="/section/{k}">Section {k}</a></li>' for k in range(12)) if chrome else ""
     parts = [
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>Article {index}</title><meta name=\"viewport\" content=\"width=device-width\">"
@@ -29,10 +32,12 @@ def article(index: int, size: int = 24_000, links: list[str] | None = None) -> b
     length = sum(map(len, parts))
     k = 0
     while length < size - 600:
-        link = f' <a href="{targets[k % len(targets)]}">more</a> ' if targets else " "
+        linked = targets and (chrome or k < len(targets))
+        link = f' <a href="{targets[k % len(targets)]}">more</a> ' if linked else " "
         paragraph = f"<p>{_sentence(rng, 40)}{link}{_sentence(rng, 25)}</p>"
         parts.append(paragraph)
         length += len(paragraph)
         k += 1
-    parts.append('</article></main><footer><p>Example site. <a href="/about">About</a></p></footer></body></html>')
+    about = ' <a href="/about">About</a>' if chrome else ""
+    parts.append(f'</article></main><footer><p>Example site.{about}</p></footer></body></html>')
     return "".join(parts).encode()

@@ -1,7 +1,7 @@
 """The benchmark web: many hosts of ~24 KB article pages that link to each
 other, with a robots.txt on each host, served on loopback as an HTTP proxy.
 
-    .venv/bin/python -m benchmarks.web --hosts 300 --pages 20
+    .venv/bin/python -m benchmarks.web --hosts 300 --pages 20 [--light]
 
 prints `PORT <n>` once listening; pages are generated on request.
 """
@@ -23,29 +23,39 @@ def host_name(index: int) -> str:
 
 
 def page_links(host: int, page: int, hosts: int, pages: int) -> list[str]:
-    """30 links to pages of the same host, 10 to pages of other hosts."""
+    """30 links to pages of the same host, 10 to pages of other hosts (beside
+    the page's 13 navigation links)."""
     same = [f"/p{(page * 7 + k) % pages}" for k in range(30)]
     other = [f"http://{host_name((host + k * 13 + 1) % hosts)}/p{(page + k) % pages}" for k in range(10)]
     return same + other
 
 
+def light_links(page: int, pages: int) -> list[str]:
+    """A light page's 5 links: home, and the next pages of the same host."""
+    return ["/p0", *(f"/p{(page + k) % pages}" for k in range(1, 5))]
+
+
 SERVED = [0]  # pages served, read through the `stats.bench` host
 
 
-def site(host: int, hosts: int, pages: int, robots: str) -> Site:
+def site(host: int, hosts: int, pages: int, robots: str, light: bool) -> Site:
     def answer(seen):  # noqa: ANN001
         SERVED[0] += 1
         path = seen.path
         if not path.startswith("/p") or not path[2:].isdigit() or int(path[2:]) >= pages:
             return Reply(status=404, body=b"not found", content_type="text/plain")
         page = int(path[2:])
+        if light:
+            return Reply(body=article(host * pages + page, 24_000, light_links(page, pages), chrome=False))
         return Reply(body=article(host * pages + page, 24_000, page_links(host, page, hosts, pages)))
 
     return Site({"/robots.txt": Reply(body=robots.encode(), content_type="text/plain")}, fallback=answer)
 
 
-def web(hosts: int, pages: int, robots: str = "User-agent: *\nDisallow: /private/\n") -> dict[str, Site]:
-    sites = {host_name(h): site(h, hosts, pages, robots) for h in range(hosts)}
+def web(hosts: int, pages: int, robots: str = "User-agent: *\nDisallow: /private/\n",
+        light: bool = False) -> dict[str, Site]:
+    """`light`: pages with 5 links each instead of 53."""
+    sites = {host_name(h): site(h, hosts, pages, robots, light) for h in range(hosts)}
     sites["stats.bench"] = Site(fallback=lambda seen: Reply(body=str(SERVED[0]).encode(), content_type="text/plain"))
     return sites
 
@@ -58,8 +68,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--hosts", type=int, default=300)
     parser.add_argument("--pages", type=int, default=20)
+    parser.add_argument("--light", action="store_true", help="pages with 5 links each instead of 53")
     args = parser.parse_args()
-    server = LocalWeb(web(args.hosts, args.pages), keep_log=False).start()
+    server = LocalWeb(web(args.hosts, args.pages, light=args.light), keep_log=False).start()
     print(f"PORT {server.port}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
