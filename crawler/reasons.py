@@ -18,6 +18,8 @@ REASONS: dict[str, str] = {
     "ratelimit": "the site asked for fewer requests (429, or 503 with Retry-After); the host is paused",
     "method": "a request method other than GET or HEAD (the crawler never submits forms)",
     "credentials": "a URL carrying user information (the crawler never sends credentials)",
+    "invalid-url": "a redirect or meta refresh to something that is no crawlable http(s) URL "
+    "(a host that decodes to no valid name or address, an invalid port)",
     "noindex": "the page says noindex (or none): not stored; its links may be followed",
     "nofollow": "nofollow (or none) on the page, or rel=nofollow on the link: links not followed",
     "noai": "the page says noai or noimageai: not stored for AI use",

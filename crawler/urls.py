@@ -160,6 +160,37 @@ def redact_userinfo(url: str) -> str | None:
     return f"{scheme}://***@{rest[authority.rindex('@') + 1:]}"
 
 
+@dataclass(frozen=True)
+class Refused:
+    """Why a URL may not be requested: a reason keyword of `crawler.reasons`,
+    the URL as it may be logged and stored (user information replaced by
+    `***`), and the evidence."""
+
+    reason: str
+    url: str
+    detail: str
+
+
+def request_url(url: str, max_length: int) -> str | Refused:
+    """The canonical URL to request for `url`, or why it may not be requested.
+
+    Applies to every URL whatever brought it (a seed, a link, a sitemap, a
+    redirect, a meta refresh, a robots.txt redirect): user information is
+    never sent (`credentials`), a URL that is no crawlable http(s) URL is not
+    requested (`invalid-url`), nor one longer than `max_length` once
+    canonical (`trap`; 0: no limit).
+    """
+    canonical = canonical_url(url)
+    if canonical is None:
+        redacted = redact_userinfo(url)
+        if redacted is not None:
+            return Refused("credentials", redacted, "the URL carries credentials; they are never sent")
+        return Refused("invalid-url", url, "not a crawlable http(s) URL (invalid host or port)")
+    if max_length and len(canonical) > max_length:
+        return Refused("trap", canonical, f"URL of {len(canonical)} characters, longer than URLLENGTH_LIMIT={max_length}")
+    return canonical
+
+
 def dedupe_key(url: str) -> str:
     """Key under which two canonical URLs count as one document: the same URL
     with its query parameters in sorted order."""

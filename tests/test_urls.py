@@ -3,12 +3,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crawler.urls import (
+    Refused,
     Scope,
     canonical_url,
     dedupe_key,
     read_seeds,
     redact_userinfo,
     registered_domain,
+    request_url,
     url_host,
 )
 
@@ -179,3 +181,21 @@ def test_a_canonical_host_is_decoded_once_and_for_all(host):
     if url is not None:
         assert canonical_url(url) == url
         assert "%" not in url_host(url) and url_host(url).isascii()
+
+
+def test_request_url_canonicalises_or_refuses_whatever_brought_the_url():
+    assert request_url("HTTP://%31%32%37.1:9/a/../b", 100) == "http://127.0.0.1:9/b"
+    assert request_url("http://user:pw@example.com/x", 100) == Refused(
+        "credentials", "http://***@example.com/x", "the URL carries credentials; they are never sent")
+    assert request_url("http://example.com:99999/", 100).reason == "invalid-url"
+    assert request_url("http://ex%20ample.com/", 100).reason == "invalid-url"
+    assert request_url("mailto:someone@example.com", 100).reason == "invalid-url"
+    long = request_url("http://example.com/" + "x" * 100, 100)
+    assert long == Refused("trap", "http://example.com/" + "x" * 100,
+                           "URL of 119 characters, longer than URLLENGTH_LIMIT=100")
+    assert request_url("http://example.com/" + "x" * 100, 0) == "http://example.com/" + "x" * 100  # 0: no limit
+
+
+def test_the_length_limit_applies_to_the_url_as_requested():
+    # 30 characters as written, 115 once percent-encoded
+    assert request_url("http://e.com/" + "\u00e9" * 17, 80).detail.startswith("URL of 115 characters")

@@ -34,10 +34,10 @@ from crawler.text import extractor_name
 from crawler.urls import (
     Recent,
     Scope,
-    canonical_url,
     read_seeds,
     redact_userinfo,
     registered_domain,
+    request_url,
     url_host,
 )
 
@@ -251,8 +251,6 @@ class WebSpider(scrapy.Spider):
         return True
 
     def _trap(self, url: str) -> str | None:
-        if len(url) > self.max_url_length:
-            return f"URL of {len(url)} characters, longer than URLLENGTH_LIMIT={self.max_url_length}"
         reason = trap(url, **self.trap_limits)
         if reason is None and "?" in url and self.max_variants:
             path = query_key(url)
@@ -263,13 +261,15 @@ class WebSpider(scrapy.Spider):
         return reason
 
     def _canonical(self, link: str) -> str | None:
-        """The canonical URL of a link, or None (a link with credentials is recorded)."""
-        url = canonical_url(link)
-        if url is None:
-            redacted = redact_userinfo(link)
-            if redacted is not None:
-                self.audit.skip("credentials", redacted, "the link carries credentials; they are never sent")
-        return url
+        """The canonical URL of a link, or None: a link with credentials or
+        too long is recorded; one that is no http(s) URL at all (`mailto:`,
+        `javascript:`, ...) is passed over silently."""
+        checked = request_url(link, self.max_url_length)
+        if isinstance(checked, str):
+            return checked
+        if checked.reason != "invalid-url":
+            self.audit.skip(checked.reason, checked.url, checked.detail)
+        return None
 
     def _in_scope(self, link: str) -> str | None:
         """The canonical URL of a link the crawl may follow, or None."""

@@ -1,0 +1,89 @@
+"""End to end: a hostile site per case, on the local web (127.0.0.1 only).
+Each case is one an attacker tried: URLs that a redirect, a meta refresh,
+a robots.txt redirect or a sitemap brings must be checked like links, and
+nothing a site sends may flood or forge the log."""
+
+import re
+
+from crawler.localweb import Reply, Site, html, redirect
+from tests.support import run_crawl
+
+FAST = {"DOWNLOAD_DELAY": 0.1}
+
+
+def refresh(url):
+    return html(f'<html><head><meta http-equiv="refresh" content="0; url={url}"></head><body>moved</body></html>')
+
+
+def links(*targets):
+    return html("".join(f'<a href="{t}">{i}</a>' for i, t in enumerate(targets)))
+
+
+def test_percent_encoded_hosts_are_decoded_before_the_network_guard(serve, tmp_path):
+    port = 9
+    sites = {
+        "www.example.com": Site({
+            "/": links("/jump", "/jump-dot", "/refresh", f"http://%31%32%37.0.0.1:{port}/link"),
+            "/jump": redirect(f"http://%31%32%37.0.0.1:{port}/redirected"),
+            "/jump-dot": redirect(f"http://127.0.0.1%2e:{port}/dot"),
+            "/refresh": refresh(f"http://%6c%6f%63%61%6c%68%6f%73%74:{port}/refreshed"),
+        }),
+        "robots.example.com": Site({
+            "/robots.txt": redirect(f"http://%31%32%37.0.0.1:{port}/robots.txt"),
+        }, fallback=html("<p>page</p>")),
+    }
+    web = serve(sites)
+    crawl = run_crawl(web, f"http://www.example.com/,http://robots.example.com/,http://%31%32%37.1:{port}/seed",
+                      tmp_path, settings={**FAST, "ROBOTS_RETRY_TIMES": 0}, args={"scope": "any"})
+    assert crawl.returncode == 0, crawl.log
+    assert {s.host for s in web.log} == set(sites), [s.url for s in web.log]
+    for url in (f"http://127.0.0.1:{port}/link", f"http://127.0.0.1:{port}/redirected",
+                f"http://127.0.0.1:{port}/dot", f"http://localhost:{port}/refreshed",
+                f"http://127.0.0.1:{port}/seed", f"http://127.0.0.1:{port}/robots.txt"):
+        assert f"Skipped (private-address) {url}: loopback address 127.0.0.1" in crawl.log, url
+
+
+def test_credentials_in_redirects_and_refreshes_are_never_sent_logged_or_stored(serve, tmp_path):
+    sites = {
+        "www.example.com": Site({
+            "/": links("/jump", "/refresh", "http://robots.example.com/"),
+            "/jump": redirect("http://user:SECRET1@cred.example.com/x"),
+            "/refresh": refresh("http://user:SECRET2@cred.example.com/y"),
+        }),
+        "cred.example.com": Site(fallback=html("<p>credentialed page</p>")),
+        "robots.example.com": Site({
+            "/robots.txt": redirect("http://user:SECRET3@robots.example.com/real-robots.txt"),
+            "/real-robots.txt": Reply(body=b"User-agent: *\nAllow: /\n", content_type="text/plain"),
+        }, fallback=html("<p>page</p>")),
+    }
+    web = serve(sites)
+    crawl = run_crawl(web, "http://www.example.com/", tmp_path,
+                      settings={**FAST, "ROBOTS_RETRY_TIMES": 0}, args={"scope": "any"})
+    assert crawl.returncode == 0, crawl.log
+    assert not [s.url for s in web.log if "@" in s.url or "SECRET" in str(s.headers) or "authorization" in s.headers]
+    assert "SECRET" not in crawl.log
+    assert "Skipped (credentials) http://***@cred.example.com/x" in crawl.log
+    assert "Skipped (credentials) http://***@cred.example.com/y" in crawl.log
+    assert "Skipped (credentials) http://***@robots.example.com/real-robots.txt" in crawl.log
+    stored = [str(row) for row in crawl.documents(["url", "requested_url"])]
+    audited = [str(row) for row in crawl.audit()]
+    assert not [row for row in stored + audited if "SECRET" in row or "user:" in row]
+
+
+def test_every_url_is_held_to_the_length_limit(serve, tmp_path):
+    # the refresh is short (1,396 characters) until its non-ASCII characters are percent-encoded
+    long_redirect, long_refresh = "/r" + "x" * 10_000, "/m" + "\u00e9" * 1372
+    web = serve({"www.example.com": Site({
+        "/": links("/jump", "/refresh"),
+        "/jump": redirect(long_redirect),
+        "/refresh": refresh(long_refresh),
+    }, fallback=html("<p>page</p>")), "robots.example.com": Site({
+        "/robots.txt": redirect("/robots-" + "z" * 5_000),
+    }, fallback=html("<p>page</p>"))})
+    crawl = run_crawl(web, "http://www.example.com/,http://robots.example.com/", tmp_path,
+                      settings={**FAST, "ROBOTS_RETRY_TIMES": 0})
+    assert crawl.returncode == 0, crawl.log
+    assert max(len(s.url) for s in web.log) <= 2083, [s.url[:80] for s in web.log]
+    assert re.search(r"Skipped \(trap\) http://www\.example\.com/rx+: URL of 10024 characters", crawl.log)
+    assert re.search(r"Skipped \(trap\) http://www\.example\.com/m(%C3%A9)+: URL of 8256 characters", crawl.log)
+    assert re.search(r"Skipped \(trap\) http://robots\.example\.com/robots-z+: URL of 5033 characters", crawl.log)
