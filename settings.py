@@ -93,6 +93,7 @@ TEXT_EXTRACTOR = "crawler.text.main_text"
 LOG_LEVEL = "INFO"
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
+    "crawler.extensions.logsafe.SafeLogs": 0,
     "crawler.extensions.audit.Audit": 50,
     "crawler.extensions.politeness.Politeness": 100,
     "crawler.extensions.progress.Progress": 200,

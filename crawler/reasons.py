@@ -6,6 +6,8 @@ demo's summary.
 
 from __future__ import annotations
 
+import re
+
 REASONS: dict[str, str] = {
     "robots": "disallowed by the site's robots.txt",
     "robots-unreachable": "the site's robots.txt could not be fetched (5xx, 429, network error, "
@@ -44,16 +46,32 @@ def escape(text: str) -> str:
     or header cannot forge log lines."""
     if text.isprintable() and "\\" not in text:
         return text
-    out = []
-    for c in text:
-        if c == "\\":
-            out.append("\\\\")
-        elif not c.isprintable():
-            code = ord(c)
-            out.append(f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}")
-        else:
-            out.append(c)
-    return "".join(out)
+    return _visible(text.replace("\\", "\\\\"))
+
+
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#]*@")
+
+
+def safe_message(text: str) -> str:
+    """Make any log message safe to print, whoever wrote it (Scrapy included):
+    control and other unprintable characters become visible escapes, as in
+    `escape`, but a newline starts an indented continuation line, so Scrapy's
+    multi-line dumps stay readable while no line a record adds can pass for
+    the start of another; user information in URLs becomes `***`. Text that
+    is already safe (the crawler's own `escape`d lines) is left as it is."""
+    if "@" in text and "://" in text:
+        text = _USERINFO.sub(r"\1***@", text)
+    if text.isprintable():
+        return text
+    return "\n  ".join(_visible(line) for line in text.split("\n"))
+
+
+def _visible(text: str) -> str:
+    """Unprintable characters as `\\xNN` or `\\uNNNN`."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
+                   for c in text)
 
 
 def skip_message(reason: str, url: str, detail: str = "") -> str:

@@ -57,10 +57,11 @@ def test_credentials_in_redirects_and_refreshes_are_never_sent_logged_or_stored(
         }, fallback=html("<p>page</p>")),
     }
     web = serve(sites)
-    crawl = run_crawl(web, "http://www.example.com/", tmp_path,
-                      settings={**FAST, "ROBOTS_RETRY_TIMES": 0}, args={"scope": "any"})
+    crawl = run_crawl(web, "http://www.example.com/", tmp_path,  # DEBUG: Scrapy logs each redirect
+                      settings={**FAST, "ROBOTS_RETRY_TIMES": 0, "LOG_LEVEL": "DEBUG"}, args={"scope": "any"})
     assert crawl.returncode == 0, crawl.log
     assert not [s.url for s in web.log if "@" in s.url or "SECRET" in str(s.headers) or "authorization" in s.headers]
+    assert "Redirecting (302) to <GET http://***@cred.example.com/x>" in crawl.log
     assert "SECRET" not in crawl.log
     assert "Skipped (credentials) http://***@cred.example.com/x" in crawl.log
     assert "Skipped (credentials) http://***@cred.example.com/y" in crawl.log
@@ -87,3 +88,15 @@ def test_every_url_is_held_to_the_length_limit(serve, tmp_path):
     assert re.search(r"Skipped \(trap\) http://www\.example\.com/rx+: URL of 10024 characters", crawl.log)
     assert re.search(r"Skipped \(trap\) http://www\.example\.com/m(%C3%A9)+: URL of 8256 characters", crawl.log)
     assert re.search(r"Skipped \(trap\) http://robots\.example\.com/robots-z+: URL of 5033 characters", crawl.log)
+
+
+def test_control_characters_in_scrapy_own_log_lines_are_escaped(serve, tmp_path):
+    web = serve({"www.example.com": Site({
+        "/": links("/encoded"),
+        "/encoded": Reply(body=b"<p>x</p>", headers=[("Content-Encoding", "x-\x1b[31mred\rforged\x07")]),
+    })})
+    crawl = run_crawl(web, "http://www.example.com/", tmp_path, settings=FAST)
+    assert crawl.returncode == 0, crawl.log
+    assert "unsupported encoding" in crawl.log  # Scrapy's own warning, with the header in it
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", crawl.log), repr(crawl.log[-2000:])
+    assert "x-\\x1b[31mred" in crawl.log and "forged\\x07" in crawl.log
