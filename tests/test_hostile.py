@@ -6,7 +6,7 @@ nothing a site sends may flood or forge the log."""
 import re
 
 from crawler.localweb import Reply, Site, html, redirect
-from tests.support import run_crawl
+from tests.support import page_paths, run_crawl
 
 FAST = {"DOWNLOAD_DELAY": 0.1}
 
@@ -100,3 +100,30 @@ def test_control_characters_in_scrapy_own_log_lines_are_escaped(serve, tmp_path)
     assert "unsupported encoding" in crawl.log  # Scrapy's own warning, with the header in it
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", crawl.log), repr(crawl.log[-2000:])
     assert "x-\\x1b[31mred" in crawl.log and "forged\\x07" in crawl.log
+
+
+def calendar(seen):
+    """Every month page links to the next and previous month, like a calendar widget."""
+    match = re.match(r"/cal/(\d+)/(\d+)/", seen.target)
+    if not match:
+        return html("<p>page</p>")
+    year, month = int(match[1]), int(match[2])
+    after = (year + month // 12, month % 12 + 1)
+    before = (year - (month == 1), (month - 2) % 12 + 1)
+    return links(*(f"/cal/{y}/{m:02d}/" for y, m in (after, before)))
+
+
+def test_implausible_dates_anywhere_in_a_url_are_traps(serve, tmp_path):
+    traps = ["/cal/9999/12/", "/cal/10000/01/", "/cal?year=1900&month=1", "/archive/1850/", "/cal?ym=299901",
+             "/events?tribe-bar-date=3000-01", "/blog/1969/12/31/"]
+    ordinary = ["/product/1850", "/item/4711/", "/p/299901", "/article/123456789", "/book?isbn=9780306406157",
+                "/archive/12345/", "/shop?page=2999"]
+    web = serve({"www.example.com": Site({"/": links(*traps, *ordinary)}, fallback=calendar)})
+    crawl = run_crawl(web, "http://www.example.com/", tmp_path, settings=FAST)
+    assert crawl.returncode == 0, crawl.log
+    requested = page_paths(web, "www.example.com")
+    for path in traps:
+        assert path not in requested, path
+        assert f"Skipped (trap) http://www.example.com{path}: calendar date in" in crawl.log, path
+    assert set(ordinary) <= set(requested)
+    assert len(requested) == 1 + len(ordinary)
