@@ -127,3 +127,18 @@ def test_implausible_dates_anywhere_in_a_url_are_traps(serve, tmp_path):
         assert f"Skipped (trap) http://www.example.com{path}: calendar date in" in crawl.log, path
     assert set(ordinary) <= set(requested)
     assert len(requested) == 1 + len(ordinary)
+
+
+def test_link_caps_are_one_line_per_page(serve, tmp_path):
+    many = links(*(f"/p{i}" for i in range(5_000)))
+    web = serve({"www.example.com": Site({"/": many}, fallback=links(*(f"/deeper{i}" for i in range(300))))})
+    crawl = run_crawl(web, "http://www.example.com/", tmp_path,
+                      settings={**FAST, "LIMITS_LINKS_PER_PAGE": 10, "DEPTH_LIMIT": 1})
+    assert crawl.returncode == 0, crawl.log
+    caps = [line.split("INFO: ", 1)[1] for line in crawl.log.splitlines() if "Skipped (cap)" in line]
+    assert caps[0] == ("Skipped (cap) http://www.example.com/: 4990 links on the page not followed: "
+                       "beyond the LIMITS_LINKS_PER_PAGE=10 taken"), caps[0]
+    depth = [line for line in caps if "DEPTH_LIMIT" in line]
+    assert len(depth) == 10 and len(caps) == 11, caps
+    assert depth[0].endswith(": 300 links on the page not followed: depth 2 is beyond DEPTH_LIMIT=1")
+    assert sum(1 for row in crawl.audit() if row["reason"] == "cap") == 11
