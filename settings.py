@@ -91,6 +91,7 @@ TEXT_EXTRACTOR = "crawler.text.main_text"
 
 # --- Components -------------------------------------------------------------
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawler.logformatter.DocumentLogFormatter"
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
     "crawler.extensions.logsafe.SafeLogs": 0,

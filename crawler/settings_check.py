@@ -133,6 +133,7 @@ RULES: dict[str, Rule] = {
     "PROGRESS_INTERVAL": SECONDS,
     "PROGRESS_HOSTS": COUNT,
     "TEXT_EXTRACTOR": Rule("text"),
+    "LOG_FORMATTER": Rule("text"),
     "CRAWL_PURPOSE": Rule("choice", choices=PURPOSES),
     "LOG_LEVEL": Rule("choice", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
 }

@@ -142,3 +142,12 @@ def test_link_caps_are_one_line_per_page(serve, tmp_path):
     assert len(depth) == 10 and len(caps) == 11, caps
     assert depth[0].endswith(": 300 links on the page not followed: depth 2 is beyond DEPTH_LIMIT=1")
     assert sum(1 for row in crawl.audit() if row["reason"] == "cap") == 11
+
+
+def test_a_failed_document_is_logged_with_its_url_not_its_body(serve, tmp_path):
+    web = serve({"www.example.com": Site({"/": links("/fail"), "/fail": html("<p>" + "BODY-TEXT " * 500 + "</p>")})})
+    pipelines = '{"tests.support.FailingPipeline": 100, "crawler.pipelines.shards.ParquetPipeline": 800}'
+    crawl = run_crawl(web, "http://www.example.com/", tmp_path, settings={**FAST, "ITEM_PIPELINES": pipelines})
+    assert crawl.returncode == 0, crawl.log
+    assert "ERROR: Error processing the document of http://www.example.com/fail" in crawl.log
+    assert "BODY-TEXT" not in crawl.log

@@ -5,8 +5,11 @@ import logging
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scrapy import Spider
+from scrapy.exceptions import DropItem
 
 from crawler.extensions.logsafe import SafeLogRecord
+from crawler.logformatter import DocumentLogFormatter
 from crawler.reasons import escape, safe_message, skip_message
 
 
@@ -57,3 +60,22 @@ def test_records_are_safe_whatever_the_formatter():
         text = formatter.format(record("failed", exc_info=(type(error), error, error.__traceback__)))
     assert "\x1b" not in text and "\n  ValueError: bad\n  ERROR: forged line\\x1b[0m" in text
     assert not [line for line in text.splitlines()[1:] if line.startswith(("ERROR", "ValueError"))]
+
+
+DOCUMENT = {"url": "http://www.example.com/a", "body": b"BODY" * 1000, "text": "TEXT " * 1000}
+
+
+def formatted(result):
+    return result["msg"] % result["args"]
+
+
+def test_documents_are_named_by_their_url_in_item_lines():
+    formatter = DocumentLogFormatter()
+    failed = formatter.item_error(DOCUMENT, ValueError("x"), None, None)
+    assert (failed["level"], formatted(failed)) == (logging.ERROR, "Error processing the document of http://www.example.com/a")
+    assert formatted(formatter.dropped(DOCUMENT, DropItem("duplicate", "WARNING"), None, Spider("s"))) == (
+        "Dropped the document of http://www.example.com/a: duplicate")
+    assert formatted(formatter.scraped(DOCUMENT, None, Spider("s"))).startswith(
+        "Scraped the document of http://www.example.com/a from ")
+    assert formatted(formatter.item_error(["not", "a", "document"], ValueError("x"), None, None)) == (
+        "Error processing an item of type list")
