@@ -57,6 +57,7 @@ DEPTH_LIMIT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
 DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2  # connection errors and 5xx; a timeout is never retried (crawler.backoff.retried)
 URLLENGTH_LIMIT = 2083
 LIMITS_CONTENT_TYPES = ["text/html", "application/xhtml+xml", "text/plain"]
 LIMITS_LINKS_PER_PAGE = 1000
@@ -106,6 +107,8 @@ DOWNLOAD_HANDLERS = {
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry.PoliteRetryMiddleware": 550,
     "crawler.middlewares.netguard.NetguardMiddleware": 50,
     "crawler.middlewares.robots.RobotsMiddleware": 100,
     "crawler.middlewares.walls.WallsMiddleware": 585,

@@ -151,3 +151,13 @@ def test_a_failed_document_is_logged_with_its_url_not_its_body(serve, tmp_path):
     assert crawl.returncode == 0, crawl.log
     assert "ERROR: Error processing the document of http://www.example.com/fail" in crawl.log
     assert "BODY-TEXT" not in crawl.log
+
+
+def test_a_silent_url_is_not_retried(serve, tmp_path):
+    web = serve({"www.example.com": Site({"/": links("/silent", "/fine"), "/silent": html("<p>late</p>", delay=4),
+                                          "/fine": html("<p>fine</p>")})})
+    crawl = run_crawl(web, "http://www.example.com/", tmp_path, settings={**FAST, "DOWNLOAD_TIMEOUT": 1})
+    assert crawl.returncode == 0, crawl.log
+    assert page_paths(web, "www.example.com").count("/silent") == 1
+    assert "Skipped (error) http://www.example.com/silent: DownloadTimeoutError" in crawl.log
+    assert "http://www.example.com/fine" in crawl.urls()
