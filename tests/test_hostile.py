@@ -161,3 +161,19 @@ def test_a_silent_url_is_not_retried(serve, tmp_path):
     assert page_paths(web, "www.example.com").count("/silent") == 1
     assert "Skipped (error) http://www.example.com/silent: DownloadTimeoutError" in crawl.log
     assert "http://www.example.com/fine" in crawl.urls()
+
+
+def test_urls_after_refused_entity_declarations_in_a_sitemap_are_kept(serve, tmp_path):
+    laughs = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    sitemap = (f'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY lol0 "lol">{laughs}]>'
+               '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+               "<url><loc>http://www.example.com/before</loc></url><url><loc>&lol9;</loc></url>"
+               "<url><loc>http://www.example.com/after</loc></url></urlset>")
+    web = serve({"www.example.com": Site({
+        "/robots.txt": Reply(body=b"User-agent: *\nAllow: /\nSitemap: http://www.example.com/sitemap.xml\n",
+                             content_type="text/plain"),
+        "/sitemap.xml": Reply(body=sitemap.encode(), content_type="application/xml"),
+    }, fallback=html("<p>page</p>"))})
+    crawl = run_crawl(web, "http://www.example.com/", tmp_path, settings=FAST)
+    assert crawl.returncode == 0, crawl.log
+    assert {"/before", "/after"} <= set(page_paths(web, "www.example.com"))
