@@ -40,5 +40,5 @@ class NetguardMiddleware:
             raise Skipped(checked.reason)
         reason = self.refusal(request)
         if reason is not None:
-            self.audit.skip("private-address", request.url, f"{reason}: never connected to")
+            self.audit.skip("private-address", checked, f"{reason}: never connected to")
             raise Skipped("private-address")
