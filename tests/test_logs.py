@@ -40,7 +40,7 @@ def test_a_safe_message_starts_no_line_and_holds_no_control_character(text):
     assert first.isprintable() and all(line.startswith("  ") and line.isprintable() for line in rest)
 
 
-@given(st.text(max_size=80))
+@given(st.text(max_size=80).filter(lambda t: "@" not in t))  # with "@", a user:pw@ would be redacted
 def test_the_crawler_own_lines_pass_unchanged(text):
     line = skip_message("trap", "http://e.com/" + text, text)
     assert safe_message(line) == line
