@@ -57,6 +57,7 @@ DEPTH_LIMIT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
 DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2  # connection errors and 5xx; a timeout is never retried (crawler.backoff.retried)
 URLLENGTH_LIMIT = 2083
 LIMITS_CONTENT_TYPES = ["text/html", "application/xhtml+xml", "text/plain"]
 LIMITS_LINKS_PER_PAGE = 1000
@@ -92,8 +93,10 @@ TEXT_EXTRACTOR = "crawler.text.main_text"
 
 # --- Components -------------------------------------------------------------
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawler.logformatter.DocumentLogFormatter"
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
+    "crawler.extensions.logsafe.SafeLogs": 0,
     "crawler.extensions.audit.Audit": 50,
     "crawler.extensions.politeness.Politeness": 100,
     "crawler.extensions.progress.Progress": 200,
@@ -105,6 +108,8 @@ DOWNLOAD_HANDLERS = {
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry.PoliteRetryMiddleware": 550,
     "crawler.middlewares.netguard.NetguardMiddleware": 50,
     "crawler.middlewares.robots.RobotsMiddleware": 100,
     "crawler.middlewares.walls.WallsMiddleware": 585,

@@ -1,6 +1,7 @@
 """How a host that pushes back is treated: pauses after challenges, blocks
-and rate limits, giving up on a host that keeps challenging, and a longer gap
-for a host that keeps failing with 5xx. Pure: times are passed in."""
+and rate limits, giving up on a host that keeps challenging, a longer gap
+for a host that keeps failing with 5xx, and no retry of a request that timed
+out. Pure: times are passed in."""
 
 from __future__ import annotations
 
@@ -8,6 +9,22 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+
+from scrapy.exceptions import DownloadTimeoutError
+from twisted.internet.error import TCPTimedOutError
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
+
+_TIMEOUTS = (DownloadTimeoutError, TwistedTimeoutError, TCPTimedOutError, TimeoutError)
+
+
+def retried(error: BaseException) -> bool:
+    """Whether a request that failed with `error` may be retried at all (the
+    retry middleware then decides by its own exception list and
+    RETRY_TIMES). A timeout is not: the URL held the host's one slot for
+    DOWNLOAD_TIMEOUT already, a server that did not answer in that time is
+    slow or overloaded and more requests add to its load, and a URL that
+    never answers (a tarpit) would hold the host three times as long."""
+    return not isinstance(error, _TIMEOUTS)
 
 
 def retry_after(value: str | None, now: float) -> float | None:

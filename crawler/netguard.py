@@ -7,17 +7,26 @@ metadata at 169.254.169.254 included), multicast, unspecified, shared and
 otherwise reserved addresses are refused, IPv4 or IPv6, in any literal form
 a URL parser accepts (`127.1`, `0x7f000001`, `2130706433`, `0177.0.0.1`,
 `[::1]`, `[::ffff:127.0.0.1]`, ...), unless a network is allowed explicitly.
+
+A host is decoded first, as a WHATWG URL parser (a browser, many proxies)
+decodes it before connecting: percent-escapes, IDNA, case and trailing dots
+(`%31%32%37.0.0.1`, `127.0.0.1%2e`, `①②⑦.0.0.1` and `LOCALHOST.` all name
+loopback). A host that does not decode to a valid name or address is
+refused: what it would connect to cannot be known.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Sequence
+from urllib.parse import unquote_to_bytes
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_HOST_NAME = re.compile(r"[a-z0-9_](?:[a-z0-9_\-.]*[a-z0-9_])?\Z")
 
 
 def _ipv4_part(part: str) -> int | None:
@@ -55,17 +64,48 @@ def ipv4_literal(host: str) -> ipaddress.IPv4Address | None:
     return ipaddress.IPv4Address(value)
 
 
-def host_address(host: str) -> Address | None:
-    """The address a URL's host names literally, or None for a DNS name.
-    `localhost` and names under it are loopback by definition (RFC 6761)."""
-    host = host.strip().lower().rstrip(".")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    if ":" in host:
+def decode_host(host: str) -> str | None:
+    """The host a URL names, as a WHATWG URL parser decodes it before
+    connecting: percent-escapes decoded (as UTF-8), IDNA-encoded, lower-case,
+    without trailing dots, a numeric IPv4 host in any form as dotted-quad
+    and an IPv6 host in brackets, compressed. None if it is not a valid host
+    (an escape that decodes to `%`, `/`, `@`, a space, invalid UTF-8, ...)."""
+    if host.startswith("[") or ":" in host:
+        literal = host[1:-1] if host.startswith("[") and host.endswith("]") else host
         try:
-            return ipaddress.IPv6Address(host.split("%", 1)[0])
+            return f"[{ipaddress.IPv6Address(literal).compressed}]" if "%" not in literal else None
         except ValueError:
             return None
+    if "%" in host:
+        try:
+            host = unquote_to_bytes(host).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    host = host.lower()
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    host = host.rstrip(".")
+    if not host or len(host) > 253 or not _HOST_NAME.match(host) or ".." in host:
+        return None
+    address = ipv4_literal(host)
+    return str(address) if address is not None else host
+
+
+def host_address(host: str) -> Address | None:
+    """The address a URL's host names literally, once decoded, or None for a
+    DNS name or an invalid host."""
+    decoded = decode_host(host.strip())
+    return _literal(decoded) if decoded is not None else None
+
+
+def _literal(host: str) -> Address | None:
+    """The address a decoded host names. `localhost` and names under it are
+    loopback by definition (RFC 6761)."""
+    if host.startswith("["):
+        return ipaddress.IPv6Address(host[1:-1])
     if host == "localhost" or host.endswith(".localhost"):
         return ipaddress.IPv4Address("127.0.0.1")
     return ipv4_literal(host)
@@ -115,9 +155,12 @@ def refusal(address: Address, allowed: Sequence[Network] = ()) -> str | None:
 
 
 def host_refusal(host: str, allowed: Sequence[Network] = ()) -> str | None:
-    """Why a URL host may not be connected to by its literal form, or None
-    (a DNS name is checked again once resolved)."""
-    address = host_address(host)
+    """Why a URL host may not be connected to by its literal form, once
+    decoded, or None (a DNS name is checked again once resolved)."""
+    decoded = decode_host(host.strip())
+    if decoded is None:
+        return f"invalid host {host!r}: what it would connect to cannot be checked"
+    address = _literal(decoded)
     return refusal(address, allowed) if address is not None else None
 
 

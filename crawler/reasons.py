@@ -6,6 +6,8 @@ demo's summary.
 
 from __future__ import annotations
 
+import re
+
 REASONS: dict[str, str] = {
     "robots": "disallowed by the site's robots.txt",
     "robots-unreachable": "the site's robots.txt could not be fetched (5xx, 429, network error, "
@@ -18,6 +20,8 @@ REASONS: dict[str, str] = {
     "ratelimit": "the site asked for fewer requests (429, or 503 with Retry-After); the host is paused",
     "method": "a request method other than GET or HEAD (the crawler never submits forms)",
     "credentials": "a URL carrying user information (the crawler never sends credentials)",
+    "invalid-url": "a redirect or meta refresh to something that is no crawlable http(s) URL "
+    "(a host that decodes to no valid name or address, an invalid port)",
     "noindex": "the page says noindex (or none): not stored; its links may be followed",
     "nofollow": "nofollow (or none) on the page, or rel=nofollow on the link: links not followed",
     "noai": "the page says noai or noimageai: not stored for AI use",
@@ -43,16 +47,32 @@ def escape(text: str) -> str:
     or header cannot forge log lines."""
     if text.isprintable() and "\\" not in text:
         return text
-    out = []
-    for c in text:
-        if c == "\\":
-            out.append("\\\\")
-        elif not c.isprintable():
-            code = ord(c)
-            out.append(f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}")
-        else:
-            out.append(c)
-    return "".join(out)
+    return _visible(text.replace("\\", "\\\\"))
+
+
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#]*@")
+
+
+def safe_message(text: str) -> str:
+    """Make any log message safe to print, whoever wrote it (Scrapy included):
+    control and other unprintable characters become visible escapes, as in
+    `escape`, but a newline starts an indented continuation line, so Scrapy's
+    multi-line dumps stay readable while no line a record adds can pass for
+    the start of another; user information in URLs becomes `***`. Text that
+    is already safe (the crawler's own `escape`d lines) is left as it is."""
+    if "@" in text and "://" in text:
+        text = _USERINFO.sub(r"\1***@", text)
+    if text.isprintable():
+        return text
+    return "\n  ".join(_visible(line) for line in text.split("\n"))
+
+
+def _visible(text: str) -> str:
+    """Unprintable characters as `\\xNN` or `\\uNNNN`."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
+                   for c in text)
 
 
 def skip_message(reason: str, url: str, detail: str = "") -> str:

@@ -37,7 +37,7 @@ from crawler.job import crawl_id
 from crawler.middlewares.netguard import NetguardMiddleware
 from crawler.middlewares.robots import Readiness, RobotsMiddleware, request_origin
 from crawler.shards import published_columns
-from crawler.urls import url_fingerprint
+from crawler.urls import Refused, request_url, url_fingerprint
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -77,6 +77,16 @@ def _name(callback: Any) -> str | None:
     return callback.__name__ if callback is not None else None
 
 
+def _brought_by(request: Request) -> str:
+    """What led to a redirected request, for a skip line: ` (302 from URL)`,
+    ` (meta refresh from URL)`; empty for any other request."""
+    redirects = request.meta.get("redirect_urls")
+    if not redirects:
+        return ""
+    how = request.meta.get("redirect_reasons", ["redirect"])[-1]
+    return f" ({how} from {redirects[-1]})"
+
+
 class PoliteScheduler(BaseScheduler):
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -84,6 +94,7 @@ class PoliteScheduler(BaseScheduler):
         self.stats = crawler.stats
         self.max_pages = settings.getint("CRAWL_MAX_PAGES")
         self.max_per_host = settings.getint("LIMITS_PAGES_PER_HOST")
+        self.max_url_length = settings.getint("URLLENGTH_LIMIT")
         self.jobdir = settings.get("JOBDIR")
         self.documents_dir = Path(settings.get("PARQUET_DIR"))
         self.queued: dict[str, int] = {}  # host -> queued requests
@@ -160,10 +171,20 @@ class PoliteScheduler(BaseScheduler):
         return self.pending
 
     def enqueue_request(self, request: Request) -> bool:
+        """Queue a request, whatever brought it (a seed, a link, a sitemap, a
+        redirect, a meta refresh, a retry), under its canonical URL, unless
+        that URL may not be requested, is refused by the network guard, was
+        seen before or is over a cap."""
+        checked = request_url(request.url, self.max_url_length)
+        if isinstance(checked, Refused):
+            self.audit.skip(checked.reason, checked.url, checked.detail + _brought_by(request))
+            return self._not_followed(request)
+        if checked != request.url:
+            request = request.replace(url=checked)
         refusal = self.netguard.refusal(request)
         if refusal is not None:
-            self.audit.skip("private-address", request.url, f"{refusal}: never connected to")
-            return False
+            self.audit.skip("private-address", request.url, f"{refusal}: never connected to{_brought_by(request)}")
+            return self._not_followed(request)
         host = self.downloader.get_slot_key(request)
         fp = url_fingerprint(request.url)
         if request.dont_filter:
@@ -171,7 +192,7 @@ class PoliteScheduler(BaseScheduler):
             self._queued(host)
             return True
         if self.frontier.seen(fp):
-            return False
+            return self._not_followed(request)
         page = "redirect_urls" not in request.meta and "sitemap_depth" not in request.meta
         if page and self.max_pages and self.pages >= self.max_pages:
             self.audit.skip("cap", request.url, f"CRAWL_MAX_PAGES={self.max_pages} reached")
@@ -187,6 +208,12 @@ class PoliteScheduler(BaseScheduler):
         self.per_host[host] = self.per_host.get(host, 0) + page
         self._queued(host)
         return True
+
+    def _not_followed(self, request: Request) -> bool:
+        """A request not queued: the URLs that redirected to it need nothing more."""
+        if "redirect_urls" in request.meta:
+            self.frontier.done(url_fingerprint(url) for url in request.meta["redirect_urls"])
+        return False
 
     def _queued(self, host: str) -> None:
         self.queued[host] = self.queued.get(host, 0) + 1

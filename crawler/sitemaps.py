@@ -4,6 +4,7 @@ fetched while parsing."""
 
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass, field
 
@@ -12,6 +13,15 @@ from lxml import etree
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, recover=True, huge_tree=False, remove_comments=True
 )
+
+
+# A sitemap has no use for a document type declaration. libxml2 refuses
+# entity declarations that amplify (a billion laughs) and, recovering, stops
+# reading there, so every URL after them would be lost; the declaration is
+# removed before parsing instead, and a reference to an entity it declared
+# then reads as nothing.
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*(?:\[.*?\]\s*)?>", re.S)
+_ELEMENT = re.compile(rb"<[A-Za-z_]")
 
 
 @dataclass
@@ -33,6 +43,16 @@ def gunzip(data: bytes, limit: int) -> bytes | None:
     return out if len(out) <= limit else None
 
 
+def without_doctype(body: bytes) -> bytes:
+    """The XML without its document type declaration (and the entities it
+    declares), if it has one before its root element."""
+    start = body.find(b"<!DOCTYPE")
+    if start < 0 or _ELEMENT.search(body, 0, start):
+        return body
+    match = _DOCTYPE.match(body, start)
+    return body[:start] + body[match.end():] if match else body
+
+
 def read_sitemap(body: bytes, max_bytes: int, max_urls: int) -> Sitemap:
     """The locations listed by a sitemap or sitemap index, at most
     `max_urls` of them, from at most `max_bytes` of XML."""
@@ -44,7 +64,7 @@ def read_sitemap(body: bytes, max_bytes: int, max_urls: int) -> Sitemap:
     if len(body) > max_bytes:
         return Sitemap("", problem=f"sitemap larger than {max_bytes} bytes")
     try:
-        root = etree.fromstring(body, _PARSER)
+        root = etree.fromstring(without_doctype(body), _PARSER)
     except etree.XMLSyntaxError:
         root = None
     if root is None:

@@ -8,7 +8,6 @@ document is fetched once.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from urllib.parse import urlsplit
 
 import tldextract
 
-from crawler.netguard import ipv4_literal
+from crawler.netguard import decode_host
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _UNRESERVED = frozenset(
@@ -29,7 +28,6 @@ _QUERY_CLEAN = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*\Z")
 _PATH_SAFE = frozenset(b"!$&'()*+,;=:@/") | _UNRESERVED
 _QUERY_SAFE = _PATH_SAFE | frozenset(b"?")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
-_HOST_NAME = re.compile(r"[a-z0-9_](?:[a-z0-9_\-.]*[a-z0-9_])?\Z")
 
 # The Public Suffix List snapshot bundled with tldextract: never fetched at run
 # time (no machine is assumed to have internet). Private suffixes count, so
@@ -87,25 +85,12 @@ def _remove_dot_segments(path: str) -> str:
 
 @lru_cache(maxsize=65536)
 def canonical_host(host: str) -> str | None:
-    """Lower-case, IDNA-encoded host name, or None if it is not a valid host;
-    a numeric IPv4 host in any form a browser accepts becomes dotted-quad."""
-    if not host:
-        return None
-    host = host.lower().rstrip(".")
-    if host.startswith("["):
-        try:
-            return f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]"
-        except ValueError:
-            return None
-    if not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            return None
-    if len(host) > 253 or not _HOST_NAME.match(host) or ".." in host:
-        return None
-    address = ipv4_literal(host)
-    return str(address) if address is not None else host
+    """The host as the network guard and the request see it: decoded as a
+    WHATWG URL parser decodes it (percent-escapes, IDNA, case, trailing
+    dots, numeric IPv4 forms; `crawler.netguard.decode_host`), or None if it
+    is not a valid host. So a redirect to `%31%32%37.0.0.1` is requested,
+    and refused, as `127.0.0.1`."""
+    return decode_host(host) if host else None
 
 
 # A URL already in canonical form: lower-case host whose last label starts
@@ -148,7 +133,7 @@ def canonical_url(url: str) -> str | None:
     hostname = parts.hostname
     if hostname is None:
         return None
-    host = canonical_host(f"[{hostname}]" if ":" in hostname else hostname)
+    host = canonical_host(hostname)
     if host is None:
         return None
     netloc = host if port is None or port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
@@ -173,6 +158,37 @@ def redact_userinfo(url: str) -> str | None:
     if not sep or "@" not in authority:
         return None
     return f"{scheme}://***@{rest[authority.rindex('@') + 1:]}"
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Why a URL may not be requested: a reason keyword of `crawler.reasons`,
+    the URL as it may be logged and stored (user information replaced by
+    `***`), and the evidence."""
+
+    reason: str
+    url: str
+    detail: str
+
+
+def request_url(url: str, max_length: int) -> str | Refused:
+    """The canonical URL to request for `url`, or why it may not be requested.
+
+    Applies to every URL whatever brought it (a seed, a link, a sitemap, a
+    redirect, a meta refresh, a robots.txt redirect): user information is
+    never sent (`credentials`), a URL that is no crawlable http(s) URL is not
+    requested (`invalid-url`), nor one longer than `max_length` once
+    canonical (`trap`; 0: no limit).
+    """
+    canonical = canonical_url(url)
+    if canonical is None:
+        redacted = redact_userinfo(url)
+        if redacted is not None:
+            return Refused("credentials", redacted, "the URL carries credentials; they are never sent")
+        return Refused("invalid-url", url, "not a crawlable http(s) URL (invalid host or port)")
+    if max_length and len(canonical) > max_length:
+        return Refused("trap", canonical, f"URL of {len(canonical)} characters, longer than URLLENGTH_LIMIT={max_length}")
+    return canonical
 
 
 def dedupe_key(url: str) -> str:

@@ -85,3 +85,13 @@ def run_crawl(web: LocalWeb | None, seeds: str, out: Path, *, settings: dict[str
         env["COUNTS_FILE"] = str(out / "counts.json")
     result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
     return Crawl(result.returncode, result.stderr + result.stdout, out)
+
+
+class FailingPipeline:
+    """An item pipeline that fails on documents whose URL ends in `/fail`, as
+    a pipeline can on input it did not expect (`-s ITEM_PIPELINES=...`)."""
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        if item["url"].endswith("/fail"):
+            raise ValueError("refused by FailingPipeline")
+        return item

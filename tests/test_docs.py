@@ -72,6 +72,7 @@ def test_site_owner_page_matches_the_settings():
         f"pauses your whole host for {settings.BACKOFF_CHALLENGE_PAUSE / 60:g} minutes",
         f"after {settings.BACKOFF_GIVE_UP_AFTER} challenges or blocks",
         f"at most {settings.BACKOFF_MAX_PAUSE / 3600:g} hours",
+        f"not answered within {settings.DOWNLOAD_TIMEOUT:g} seconds is not asked for again",
         f"the default purpose is `{settings.CRAWL_PURPOSE}`",
         f"`User-agent: {settings.ROBOTSTXT_USER_AGENT}` then `Disallow: /`",
     ]

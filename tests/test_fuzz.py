@@ -5,13 +5,15 @@ microseconds a call takes, catches a blow-up)."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crawler.limits import trap
 from crawler.netguard import host_refusal
 from crawler.page import links, parse_html
+from crawler.reasons import safe_message
 from crawler.robots import parse
 from crawler.signals import page_signals, parse_tdmrep, robots_directives, usage_preferences
 from crawler.sitemaps import read_sitemap
 from crawler.text import main_text
-from crawler.urls import canonical_url
+from crawler.urls import canonical_url, request_url
 from crawler.walls import classify
 from tests.corpora import robots_corpus
 
@@ -107,3 +109,20 @@ def test_sitemaps(body):
 @given(st.text(max_size=60))
 def test_host_literals(host):
     host_refusal(host)
+
+
+dated = st.lists(st.one_of(st.sampled_from(["cal", "archive", "year", "?", "&", "=", "/", "-", "m=", "ym=", "date="]),
+                           st.integers(0, 10**30).map(str)), max_size=20).map("".join)
+
+
+@FUZZ
+@given(st.one_of(urls, dated.map(lambda t: "http://example.com/" + t)))
+def test_request_checks_and_traps(url):
+    request_url(url, 2083)
+    trap(url, max_segments=30, max_repeats=3, latest_year=2027)
+
+
+@FUZZ
+@given(st.text(max_size=300))
+def test_log_messages(text):
+    safe_message(text)

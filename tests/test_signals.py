@@ -15,7 +15,7 @@ from crawler.signals import (
     tdm_file_rule,
     usage_preferences,
 )
-from crawler.sitemaps import gunzip, read_sitemap
+from crawler.sitemaps import gunzip, read_sitemap, without_doctype
 
 TOKEN = "PoliteCrawler"
 
@@ -154,3 +154,25 @@ def test_entities_are_never_resolved(tmp_path):
     xxe = (f'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY x SYSTEM "file://{secret}">]>'
            "<urlset><url><loc>http://e.com/&x;</loc></url></urlset>").encode()
     assert not any("TOPSECRET" in loc for loc in read_sitemap(xxe, 10**6, 10).locations)
+
+
+LAUGHS = b"".join(b'<!ENTITY l%d "%s">' % (i, b"&l%d;" % (i - 1) * 10) for i in range(1, 10))
+URLS = b"<url><loc>http://e.com/a</loc></url><url><loc>%s</loc></url><url><loc>http://e.com/b</loc></url>"
+
+
+@pytest.mark.parametrize("doctype, reference", [
+    (b'<!DOCTYPE urlset [<!ENTITY l0 "lol">' + LAUGHS + b"]>", b"&l9;"),  # refused by libxml2: it stopped there
+    (b'<!DOCTYPE urlset [<!ENTITY a "&b;"><!ENTITY b "&a;">]>', b"&a;"),
+    (b'<!DOCTYPE urlset [<!ENTITY e "unterminated>]>', b"&e;"),
+    (b'<!DOCTYPE urlset [<!ENTITY % p SYSTEM "http://127.0.0.1/x.dtd"> %p;]>', b"&p;"),
+    (b"<!DOCTYPE urlset>", b"&nope;"),
+])
+def test_urls_around_refused_entity_declarations_are_kept(doctype, reference):
+    body = b'<?xml version="1.0"?>\n<!-- a comment -->' + doctype + b"<urlset>" + URLS % reference + b"</urlset>"
+    assert read_sitemap(body, 10**6, 10).locations == ["http://e.com/a", "http://e.com/b"]
+
+
+def test_only_a_doctype_before_the_root_element_is_removed():
+    body = b"<urlset><url><loc>http://e.com/&lt;!DOCTYPE</loc></url><!-- <!DOCTYPE x> --></urlset>"
+    assert without_doctype(body) == body
+    assert without_doctype(b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY x "]">]><u/>') == b'<?xml version="1.0"?><u/>'

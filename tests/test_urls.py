@@ -3,12 +3,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crawler.urls import (
+    Refused,
     Scope,
     canonical_url,
     dedupe_key,
     read_seeds,
     redact_userinfo,
     registered_domain,
+    request_url,
     url_host,
 )
 
@@ -151,6 +153,49 @@ def test_redact_userinfo():
     assert redact_userinfo("https://a:b@c@example.com:8080/x?y=@") == "https://***@example.com:8080/x?y=@"
 
 
-@pytest.mark.parametrize("host", ["127.1", "0x7f000001", "2130706433", "0177.0.0.1", "0x7f.0.1"])
+@pytest.mark.parametrize("host", ["127.1", "0x7f000001", "2130706433", "0177.0.0.1", "0x7f.0.1",
+                                  "%31%32%37.0.0.1", "127.0.0.1%2e", "%31%32%37%2e%30%2e%30%2e%31", "%31%32%37.1"])
 def test_numeric_ipv4_hosts_become_dotted_quad(host):
     assert canonical_url(f"http://{host}:9/x") == "http://127.0.0.1:9/x"
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("http://%6c%6f%63%61%6c%68%6f%73%74/", "http://localhost/"),
+        ("http://www.ex%41mple.com/a", "http://www.example.com/a"),
+        ("http://b%C3%BCcher.example/", "http://xn--bcher-kva.example/"),
+        ("http://%2531.0.0.1/", None),  # decodes to a host with "%" in it
+        ("http://127.0.0.1%3a9/", None),
+        ("http://ex%20ample.com/", None),
+        ("http://%ff.example.com/", None),
+    ],
+)
+def test_hosts_are_decoded_as_a_whatwg_parser_decodes_them(raw, expected):
+    assert canonical_url(raw) == expected
+
+
+@given(st.text(max_size=20))
+def test_a_canonical_host_is_decoded_once_and_for_all(host):
+    url = canonical_url(f"http://{host}/")
+    if url is not None:
+        assert canonical_url(url) == url
+        assert "%" not in url_host(url) and url_host(url).isascii()
+
+
+def test_request_url_canonicalises_or_refuses_whatever_brought_the_url():
+    assert request_url("HTTP://%31%32%37.1:9/a/../b", 100) == "http://127.0.0.1:9/b"
+    assert request_url("http://user:pw@example.com/x", 100) == Refused(
+        "credentials", "http://***@example.com/x", "the URL carries credentials; they are never sent")
+    assert request_url("http://example.com:99999/", 100).reason == "invalid-url"
+    assert request_url("http://ex%20ample.com/", 100).reason == "invalid-url"
+    assert request_url("mailto:someone@example.com", 100).reason == "invalid-url"
+    long = request_url("http://example.com/" + "x" * 100, 100)
+    assert long == Refused("trap", "http://example.com/" + "x" * 100,
+                           "URL of 119 characters, longer than URLLENGTH_LIMIT=100")
+    assert request_url("http://example.com/" + "x" * 100, 0) == "http://example.com/" + "x" * 100  # 0: no limit
+
+
+def test_the_length_limit_applies_to_the_url_as_requested():
+    # 30 characters as written, 115 once percent-encoded
+    assert request_url("http://e.com/" + "\u00e9" * 17, 80).detail.startswith("URL of 115 characters")

@@ -1,8 +1,11 @@
 import collections
 
 import pytest
+from scrapy.exceptions import DownloadTimeoutError
+from twisted.internet.error import ConnectionRefusedError, TCPTimedOutError
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
 
-from crawler.backoff import BackoffPolicy, HostBackoff, retry_after
+from crawler.backoff import BackoffPolicy, HostBackoff, retried, retry_after
 from crawler.walls import HEAD_BYTES, KINDS, challenge_url, classify, login_url
 from tests.walls_corpus import REAL_CHALLENGES, all_cases
 
@@ -106,3 +109,14 @@ def test_only_the_head_of_the_body_is_read():
     headers = {"content-type": "text/html"}
     assert classify(200, headers, "http://e.com/", (), b"<html><body>" + marker + padding).kind == "challenge"
     assert classify(200, headers, "http://e.com/", (), b"<html><body>" + padding + marker).is_content
+
+
+@pytest.mark.parametrize("error", [DownloadTimeoutError("took longer than 30 seconds"), TwistedTimeoutError(),
+                                   TCPTimedOutError(), TimeoutError()])
+def test_a_timeout_is_never_retried(error):
+    assert not retried(error)
+
+
+@pytest.mark.parametrize("error", [ConnectionRefusedError(), OSError("reset"), ValueError("x")])
+def test_other_failures_are_left_to_the_retry_middleware(error):
+    assert retried(error)

@@ -33,7 +33,7 @@ from crawler.hooks import robots_resolved
 from crawler.reasons import escape
 from crawler.robots import Availability, RobotsRules, classify, origin_of, parse, retry_delay
 from crawler.signals import TdmRule, needs_tdmrep, parse_tdmrep, robots_usage, tdm_file_rule
-from crawler.urls import canonical_url
+from crawler.urls import Refused, canonical_url, request_url
 from crawler.walls import classify as classify_response
 
 if TYPE_CHECKING:
@@ -105,6 +105,7 @@ class RobotsMiddleware:
         self.retry_base = settings.getfloat("ROBOTS_RETRY_DELAY")
         self.retry_ceiling = settings.getfloat("ROBOTS_RETRY_MAX_DELAY")
         self.retry_times = settings.getint("ROBOTS_RETRY_TIMES")
+        self.max_url_length = settings.getint("URLLENGTH_LIMIT")
         self.files = [ROBOTS_TXT, TDMREP] if needs_tdmrep(settings["CRAWL_PURPOSE"]) else [ROBOTS_TXT]
         self.origins: dict[str, OriginState] = {}
         self.audit = audit(crawler)
@@ -256,7 +257,12 @@ class RobotsMiddleware:
                     if hop == MAX_REDIRECTS:
                         detail = f"{status}, more than {MAX_REDIRECTS} redirects"
                         break
-                    url = urljoin(response.url, location.decode("latin-1"))
+                    target = request_url(urljoin(response.url, location.decode("latin-1")), self.max_url_length)
+                    if isinstance(target, Refused):
+                        self.audit.skip(target.reason, target.url, f"{target.detail} ({status} from {url})")
+                        status, detail = None, f"{status} to a URL that may not be requested ({target.reason})"
+                        break
+                    url = target
                     continue
                 verdict = classify_response(status, plain_headers(response.headers), url, body=response.body)
                 challenged = not verdict.is_content

@@ -36,11 +36,12 @@ from crawler.sitemaps import read_sitemap
 from crawler.text import extractor_name
 from crawler.urls import (
     Recent,
+    Refused,
     Scope,
-    canonical_url,
     read_seeds,
     redact_userinfo,
     registered_domain,
+    request_url,
     url_host,
 )
 
@@ -233,26 +234,38 @@ class WebSpider(scrapy.Spider):
         """Requests for the page's links the crawl may follow. A link followed
         (or ruled out for good) recently is passed over at once: most links
         of a site repeat on every page, and a Request costs far more than a
-        set lookup."""
+        set lookup. At most LIMITS_LINKS_PER_PAGE links are considered
+        (followed, or skipped with a reason); the links beyond that cap, or
+        all of them beyond DEPTH_LIMIT, are recorded once for the page, with
+        their count, so one page cannot flood the log and the audit trail."""
         depth = response.meta.get("depth", 0) + 1
-        taken = 0
-        for link in links(tree, response.url):
-            url = self._canonical(link.url)
-            if url is None:
+        found = links(tree, response.url)
+        if self.max_depth and depth > self.max_depth:
+            count = sum(1 for _ in found)
+            if count:
+                self.audit.skip("cap", response.url, f"{count} links on the page not followed: "
+                                f"depth {depth} is beyond DEPTH_LIMIT={self.max_depth}")
+            return
+        considered = 0
+        for link in found:
+            if self.max_links and considered >= self.max_links:
+                count = 1 + sum(1 for _ in found)
+                self.audit.skip("cap", response.url, f"{count} links on the page not followed: "
+                                f"beyond the LIMITS_LINKS_PER_PAGE={self.max_links} taken")
+                return
+            url = request_url(link.url, self.max_url_length)
+            if isinstance(url, Refused):
+                considered += self._refused(url)
                 continue
             key = hash(url)
             if key in self._followed:
                 continue
+            considered += 1
             if link.nofollow and not self.follow_rel_nofollow:
                 self.audit.skip("nofollow", url, f'rel="nofollow" on its link from {response.url}')
-            elif self.max_depth and depth > self.max_depth:
-                self.audit.skip("cap", url, f"depth {depth} is beyond DEPTH_LIMIT={self.max_depth}")
-            elif self.max_links and taken >= self.max_links:
-                self.audit.skip("cap", url, f"more than LIMITS_LINKS_PER_PAGE={self.max_links} links on {response.url}")
             else:
                 self._followed.add(key)
                 if self._allowed(url):
-                    taken += 1
                     yield self._page(url)
 
     def _allowed(self, url: str) -> bool:
@@ -267,8 +280,6 @@ class WebSpider(scrapy.Spider):
         return True
 
     def _trap(self, url: str) -> str | None:
-        if len(url) > self.max_url_length:
-            return f"URL of {len(url)} characters, longer than URLLENGTH_LIMIT={self.max_url_length}"
         reason = trap(url, **self.trap_limits)
         if reason is None and "?" in url and self.max_variants:
             path = query_key(url)
@@ -279,13 +290,21 @@ class WebSpider(scrapy.Spider):
         return reason
 
     def _canonical(self, link: str) -> str | None:
-        """The canonical URL of a link, or None (a link with credentials is recorded)."""
-        url = canonical_url(link)
-        if url is None:
-            redacted = redact_userinfo(link)
-            if redacted is not None:
-                self.audit.skip("credentials", redacted, "the link carries credentials; they are never sent")
-        return url
+        """The canonical URL of a link, or None (a refusal is recorded)."""
+        checked = request_url(link, self.max_url_length)
+        if isinstance(checked, Refused):
+            self._refused(checked)
+            return None
+        return checked
+
+    def _refused(self, checked: Refused) -> bool:
+        """Record a link that may not be requested (credentials, too long);
+        one that is no http(s) URL at all (`mailto:`, `javascript:`, ...) is
+        passed over silently. Whether it was recorded."""
+        if checked.reason == "invalid-url":
+            return False
+        self.audit.skip(checked.reason, checked.url, checked.detail)
+        return True
 
     def _in_scope(self, link: str) -> str | None:
         """The canonical URL of a link the crawl may follow, or None."""
