@@ -173,6 +173,7 @@ _BLOCK_SAYS = (b"your request has been blocked", b"you have been blocked", b"has
                b"this request was blocked")
 # Cheap gates before a closer look at a long page with few paragraphs.
 _SUSPECT = (b"blocked", b"denied", b"forbidden", b"human", b"robot", b"verif", b"unusual", b"captcha",
+            b"visitor", b"interruption",
             b"\xe9\xaa\x8c\xe8\xaf\x81")  # 验证: verification
 _QUOTES = (b"'", b'"', b"&quot;", b"&#39;", b"&#x27;", "\u201c".encode(), "\u2018".encode(), "\u00ab".encode())
 # Path words of a verification step, in a URL a small page sends the visitor to.
@@ -323,12 +324,13 @@ def classify(
     if error:
         return _error_page(status, headers, window.lower(), len(body), url)
     short = len(body) <= SHORT_PAGE
-    found = _title(raw) or _marker((window if short or deep else raw[:MARKER_BYTES]).lower(), _ON_2XX)
+    found = _title(raw) or _marker((raw if short else raw[:MARKER_BYTES]).lower(), _ON_2XX)
     if found is not None:
         return found
     if short or deep or _few_paragraphs(raw):
         low = window.lower()
-        if short or deep or any(word in low for word in _SUSPECT):
+        part = _body_part(low)
+        if short or deep or any(word in part for word in _SUSPECT):
             found = _looks_like_a_wall(low, url, short or deep)
             if found is not None:
                 return found
@@ -354,11 +356,19 @@ def _few_paragraphs(head: bytes) -> bool:
     return True
 
 
+def _body_part(head: bytes) -> bytes:
+    """The head of the body from <body> on: a notice is never in <head>, which
+    on real pages is most of the first 32 KiB (scripts, styles, meta tags that
+    say robots and verification)."""
+    start = head.find(b"<body")
+    return head[start:] if start >= 0 else head
+
+
 def _prose(head: bytes) -> bytes:
     """Visible text outside links: what the page itself says, without the
     navigation, menus and footers that surround a block notice as they
     surround an article."""
-    return b" ".join(_TAG.sub(b" ", _LINK.sub(b" ", _NOT_TEXT.sub(b" ", head))).split())
+    return b" ".join(_TAG.sub(b" ", _LINK.sub(b" ", _NOT_TEXT.sub(b" ", _body_part(head)))).split())
 
 
 def _says(prose: bytes, phrases: tuple[bytes, ...]) -> bytes | None:
@@ -370,6 +380,13 @@ def _says(prose: bytes, phrases: tuple[bytes, ...]) -> bytes | None:
                 return phrase
             at = prose.find(phrase, at + 1)
     return None
+
+
+def _widget(head: bytes) -> bytes | None:
+    """The CAPTCHA widget on the page, if any, behind two cheap gates."""
+    if b"captcha" not in head and b"turnstile" not in head and b"-widget" not in head:
+        return None
+    return next((w for w in _WIDGETS if w in head), None)
 
 
 def _statement(prose: bytes) -> Verdict | None:
@@ -426,8 +443,8 @@ def _looks_like_a_wall(head: bytes, url: str, whole: bool) -> Verdict | None:
     reason = login_url(url) if len(prose) < WIDGET_PROSE else None
     if reason:
         return Verdict("login", f"a {reason} with little else")
-    widget = next((w for w in _WIDGETS if w in head), None)
-    if widget is not None and len(prose) < WIDGET_PROSE and _ENTRY_FIELDS.search(head) is None:
+    widget = _widget(head) if len(prose) < WIDGET_PROSE else None
+    if widget is not None and _ENTRY_FIELDS.search(head) is None:
         return Verdict("challenge", f"page is little more than a CAPTCHA ({widget.decode()!r})")
     if not whole or len(prose) > REDIRECT_PROSE:
         return None
@@ -466,8 +483,8 @@ def _error_page(status: int, headers: Mapping[str, str], head: bytes, size: int,
         return Verdict("login", f"401 with WWW-Authenticate: {challenge}" if challenge else "401 Unauthorized")
     if head and (size <= SHORT_PAGE or len(head) > HEAD_BYTES or _few_paragraphs(head)):
         prose = _prose(head)
-        widget = next((w for w in _WIDGETS if w in head), None)
-        if widget is not None and len(prose) < WIDGET_PROSE and _ENTRY_FIELDS.search(head) is None:
+        widget = _widget(head) if len(prose) < WIDGET_PROSE else None
+        if widget is not None and _ENTRY_FIELDS.search(head) is None:
             return Verdict("challenge", f"{status} page with a CAPTCHA ({widget.decode()!r})")
         found = _statement(prose)
         if found is not None:
