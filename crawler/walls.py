@@ -4,10 +4,20 @@ body in; a verdict and the evidence that decided out.
 
 The order follows what every surveyed detector of challenge and login-wall
 signatures converges on: decisive headers first, vendor headers never (they
-are on every response of a protected site), body markers only where they cannot be passive scripts, generic
-wording only on short pages with an error status, and a CAPTCHA widget only
-counts when the page is little more than the widget. On ordinary 2xx pages a
-handful of cheap substring gates decide whether any closer look is needed.
+are on every response of a protected site), body markers only where they cannot
+be passive scripts. Past the signatures, walls are told by their shape, which
+real block and challenge pages share whatever their vendor: the page's own
+prose (visible text outside links, so that a site's navigation and footer do
+not count) is little more than a block or verification statement or a CAPTCHA
+widget; a script or meta refresh sends the visitor to a verification path of
+the same site before any content; a <noscript> asks for JavaScript to continue
+on an otherwise empty page. A statement quoted in running text (an article
+about CAPTCHAs) is a mention, not a wall.
+
+On ordinary 2xx pages a handful of cheap checks decide whether any closer look
+is needed: a page is looked at closely only when it is short, when its first
+32 KiB are all markup (the rest is then read, up to 512 KiB), or when it has
+few paragraphs and a suspect word.
 """
 
 from __future__ import annotations
@@ -21,6 +31,10 @@ KINDS = ("content", "login", "paywall", "challenge", "block", "ratelimit")
 HEAD_BYTES = 32 * 1024  # read of any page: login forms, paywall markers
 MARKER_BYTES = 4 * 1024  # read of a long 2xx page for vendor markers, which sit near the top
 SHORT_PAGE = 12 * 1024  # interstitials are short: a short page is read whole for markers
+DEEP_BYTES = 512 * 1024  # read of a page whose first HEAD_BYTES are all styles and scripts
+PROSE = 1000  # at most this much prose beside a block or verification statement
+WIDGET_PROSE = 400  # at most this much prose beside a CAPTCHA widget
+REDIRECT_PROSE = 100  # at most this much prose on a page that only sends the visitor on
 
 
 @dataclass(frozen=True)
@@ -75,8 +89,6 @@ _MARKERS: list[tuple[bytes, str, str, bool]] = [
     (b'class="cf-error-code">10', "block", "Cloudflare", False),
     (b"sorry, you have been blocked", "block", "Cloudflare", False),
     (b"<title>attention required! | cloudflare</title>", "challenge", "Cloudflare", True),
-    (b"checking if the site connection is secure", "challenge", "Cloudflare", True),
-    (b"checking your browser before accessing", "challenge", "Cloudflare", True),
     # AWS WAF, DataDome, PerimeterX / HUMAN, Imperva, Akamai, others
     (b"window.gokuprops", "challenge", "AWS WAF", True),
     (b"captcha-delivery.com", "challenge", "DataDome", True),
@@ -94,6 +106,7 @@ _MARKERS: list[tuple[bytes, str, str, bool]] = [
     (b"/.well-known/ddos-guard/", "challenge", "DDoS-Guard", False),
     (b"distilcaptchaform", "challenge", "Distil", False),
     (b"kpsdk.scriptstart", "challenge", "Kasada", False),
+    (b"window.kpsdk", "challenge", "Kasada", False),
     (b"the requested url was rejected. please consult with your administrator", "block", "F5", True),
     (b"sucuri website firewall - access denied", "block", "Sucuri", False),
     (b"sucuri_cloudproxy_js", "challenge", "Sucuri", True),
@@ -106,7 +119,7 @@ _MARKERS: list[tuple[bytes, str, str, bool]] = [
 # Markers are looked for only behind a gate the page contains: one substring
 # search per gate instead of one per marker keeps ordinary pages cheap.
 _GATES = (b"captcha", b"challenge", b"anubis", b"go-away", b"cf_chl", b"jschl", b"cf-error-code",
-          b"cloudflare", b"rate limited", b"checking ", b"incapsula", b"sucuri", b"press &")
+          b"cloudflare", b"rate limited", b"incapsula", b"sucuri", b"press &", b"kpsdk")
 
 
 # Titles of interstitials, read before any marker: a cheap, early signal.
@@ -143,11 +156,41 @@ _ON_2XX = _gated(_MARKERS, success=True)
 
 _WIDGETS = (b"g-recaptcha", b"h-captcha", b"cf-turnstile", b"frc-captcha", b"<altcha-widget",
             b"mcaptcha__widget", b"<cap-widget")
-_GENERIC = (b"verify you are human", b"verifying you are human", b"not a robot", b"are you a robot",
-            b"checking your browser", b"complete the security check", b"unusual traffic",
-            b"enable javascript and cookies to continue", b"pardon our interruption",
-            b"access denied", b"request blocked", b"access to this page has been denied",
-            b"please wait for verification")
+# What a wall says of itself, lower-case. Judged on the page's prose only, and
+# never where it is quoted.
+_CHALLENGE_SAYS = (b"verify you are human", b"verifying you are human", b"prove that you are human",
+                   b"check if you are a human", b"confirm you are a human", b"confirm you are not a robot",
+                   b"not a robot", b"are you a robot", b"checking your browser", b"checking if the site connection",
+                   b"complete the security check", b"unusual traffic", b"enable javascript and cookies to continue",
+                   b"please wait for verification", b"pardon our interruption", b"visitor system",
+                   b"security verification", b"needs to review the security of your connection",
+                   b"your browser will jump to", "\u5b89\u5168\u9a8c\u8bc1".encode())  # 安全验证: security verification
+_BLOCK_SAYS = (b"your request has been blocked", b"you have been blocked", b"has been blocked by",
+               b"access denied", b"access is denied", b"access forbidden", b"access is forbidden",
+               b"access to this page has been denied", b"you are unable to visit", b"request unsuccessful",
+               b"request blocked", b"request rejected", b"your access to this site has been limited",
+               b"your access to this service has been limited", b"permission to access",
+               b"this request was blocked")
+# Cheap gates before a closer look at a long page with few paragraphs.
+_SUSPECT = (b"blocked", b"denied", b"forbidden", b"human", b"robot", b"verif", b"unusual", b"captcha",
+            b"visitor", b"interruption",
+            b"\xe9\xaa\x8c\xe8\xaf\x81")  # 验证: verification
+_QUOTES = (b"'", b'"', b"&quot;", b"&#39;", b"&#x27;", "\u201c".encode(), "\u2018".encode(), "\u00ab".encode())
+# Path words of a verification step, in a URL a small page sends the visitor to.
+_VERIFY_URL = re.compile(
+    rb"""(?:location(?:\.href)?\s*=|location\.(?:replace|assign)\s*\(|url\s*=)\s*['"]?([^'"\s;)>]*)""")
+_VERIFY_WORDS = (b"verif", b"captcha", b"challenge", b"punish", b"unhuman", b"antibot", b"anti-bot", b"visitor",
+                 b"security-check", b"sec_check", b"validate", b"/sorry")
+_PATH_LITERAL = re.compile(rb"""['"](https?://[^'"\s]*|/[^'"\s]*)['"]""")
+_NAVIGATES = re.compile(rb"location(?:\.href)?\s*=[^=]|location\.(?:replace|assign)\s*\(")
+_META_REFRESH = re.compile(rb"""<meta[^>]*http-equiv\s*=\s*['"]?refresh[^>]*>""")
+_NOSCRIPT = re.compile(rb"<noscript[^>]*>(.*?)</noscript\s*>", re.S)
+_JS_TO_GO_ON = (b"continue", b"proceed", b"support id", b"robot", b"human", b"page content")
+_LINK = re.compile(rb"<a\b[^>]*>.*?</a\s*>", re.S)
+_PARAGRAPH = re.compile(rb"<p[\s>]")
+_FEW_PARAGRAPHS = 6
+_SIGN_UP = re.compile(rb"sign[ -]?up|register|registration|create (?:an |your )?account|join now")
+_ENTRY_FIELDS = re.compile(rb"""<textarea|<input[^>]*\btype\s*=\s*["']?(?:email|password)\b""")
 
 _CHALLENGE_PATHS = ("/cdn-cgi/challenge-platform/", "/.within.website/", "/.well-known/sgcaptcha/",
                     "/.well-known/ddos-guard/", "/sorry/index")
@@ -272,30 +315,147 @@ def classify(
     html = "html" in content_type or (not content_type and body[:512].lstrip().startswith(b"<"))
     # markers in a script, JSON or robots.txt do not make a page a wall
     raw = body[:HEAD_BYTES] if html else b""
+    # a head that is all styles and scripts says nothing: read on, as a browser would
+    deep = html and len(body) > HEAD_BYTES and b"<body" not in raw and b"<BODY" not in raw
     error = status >= 400 or status in (202, 999) or status < 200
+    # an error page is off the hot path: one with few paragraphs is read on for its notice
+    deep = deep or (error and len(body) > HEAD_BYTES and _few_paragraphs(raw))
+    window = body[:DEEP_BYTES] if deep and html else raw
     if error:
-        return _error_page(status, headers, raw.lower(), len(body))
+        return _error_page(status, headers, window.lower(), len(body), url)
     short = len(body) <= SHORT_PAGE
     found = _title(raw) or _marker((raw if short else raw[:MARKER_BYTES]).lower(), _ON_2XX)
     if found is not None:
         return found
-    if short:
-        head = raw.lower()
-        widget = next((w for w in _WIDGETS if w in head), None)
-        if widget is not None and len(_visible_text(head)) < 400 and b"password" not in head:
-            return Verdict("challenge", f"page is little more than a CAPTCHA ({widget.decode()!r})")
+    if short or deep or _few_paragraphs(raw):
+        low = window.lower()
+        part = _body_part(low)
+        if short or deep or any(word in part for word in _SUSPECT):
+            found = _looks_like_a_wall(low, url, short or deep)
+            if found is not None:
+                return found
     if b"isAccessibleForFree" in raw and _NOT_FREE.search(raw):
         return Verdict("paywall", "schema.org isAccessibleForFree: false")
-    for marker, platform, window in _MEMBERS_ONLY:
-        if marker in raw[:window]:
+    for marker, platform, window_bytes in _MEMBERS_ONLY:
+        if marker in raw[:window_bytes]:
             return Verdict("paywall", f"{platform} ({marker.decode()!r})")
     if b"password" in raw:
         head = raw.lower()
         for marker, platform in _PROTECTED_POSTS:
             if marker in head:
                 return Verdict("paywall", f"{platform} ({marker.decode()!r})")
-        return _login_form(head)
+        return _login_form(head, whole=len(body) <= HEAD_BYTES)
     return CONTENT
+
+
+def _few_paragraphs(head: bytes) -> bool:
+    """Fewer than a handful of paragraphs: articles, the common case, stop here early."""
+    for count, _ in enumerate(_PARAGRAPH.finditer(head), 1):
+        if count >= _FEW_PARAGRAPHS:
+            return False
+    return True
+
+
+def _body_part(head: bytes) -> bytes:
+    """The head of the body from <body> on: a notice is never in <head>, which
+    on real pages is most of the first 32 KiB (scripts, styles, meta tags that
+    say robots and verification)."""
+    start = head.find(b"<body")
+    return head[start:] if start >= 0 else head
+
+
+def _prose(head: bytes) -> bytes:
+    """Visible text outside links: what the page itself says, without the
+    navigation, menus and footers that surround a block notice as they
+    surround an article."""
+    return b" ".join(_TAG.sub(b" ", _LINK.sub(b" ", _NOT_TEXT.sub(b" ", _body_part(head)))).split())
+
+
+def _says(prose: bytes, phrases: tuple[bytes, ...]) -> bytes | None:
+    """The first phrase the prose states rather than quotes."""
+    for phrase in phrases:
+        at = prose.find(phrase)
+        while at >= 0:
+            if not any(quote in prose[max(0, at - 6):at] for quote in _QUOTES):
+                return phrase
+            at = prose.find(phrase, at + 1)
+    return None
+
+
+def _widget(head: bytes) -> bytes | None:
+    """The CAPTCHA widget on the page, if any, behind two cheap gates."""
+    if b"captcha" not in head and b"turnstile" not in head and b"-widget" not in head:
+        return None
+    return next((w for w in _WIDGETS if w in head), None)
+
+
+def _statement(prose: bytes) -> Verdict | None:
+    """A verdict when the page's prose is little more than a wall's statement."""
+    if len(prose) > PROSE:
+        return None
+    said = _says(prose, _CHALLENGE_SAYS)
+    if said is not None:
+        return Verdict("challenge", f"the page's text is a verification notice ({said.decode()!r})")
+    said = _says(prose, _BLOCK_SAYS)
+    if said is not None:
+        return Verdict("block", f"the page's text is a block notice ({said.decode()!r})")
+    return None
+
+
+def _same_site(target: bytes, url: str) -> bool:
+    """Whether `target` (relative, or absolute on the same registered domain) stays on `url`'s site."""
+    if not target.startswith((b"http://", b"https://", b"//")):
+        return True
+    host = (urlsplit(target.decode("latin-1")).hostname or "").lower()
+    own = (urlsplit(url).hostname or "").lower()
+    labels = own.split(".")
+    # the registered domain: last two labels, three under a short second-level one (co.uk, com.cn)
+    keep = 3 if len(labels) >= 3 and len(labels[-2]) <= 3 and len(labels[-1]) == 2 else 2
+    site = ".".join(labels[-keep:])
+    return bool(site) and (host == site or host.endswith("." + site))
+
+
+def _sends_to_verification(head: bytes, url: str) -> bytes | None:
+    """A verification URL on the page's own site that a script or meta refresh
+    sends the visitor to, or that the navigating script names."""
+    for refresh in _META_REFRESH.findall(head):
+        for target in _VERIFY_URL.findall(refresh):
+            if any(word in target for word in _VERIFY_WORDS) and _same_site(target, url):
+                return target
+    if _NAVIGATES.search(head) is None:
+        return None
+    for target in (*_VERIFY_URL.findall(head), *_PATH_LITERAL.findall(head)):
+        if any(word in target for word in _VERIFY_WORDS) and _same_site(target, url):
+            return target
+    return None
+
+
+def _looks_like_a_wall(head: bytes, url: str, whole: bool) -> Verdict | None:
+    """A 2xx page shaped like an interstitial: its prose is a block or
+    verification statement or a bare CAPTCHA widget, it only sends the visitor
+    on to a verification path of its own site, or it asks for JavaScript to
+    continue and says nothing else. `whole` when `head` is all of the page
+    that says anything (a short page, or a long one read past its styles)."""
+    prose = _prose(head)
+    found = _statement(prose)
+    if found is not None:
+        return found
+    reason = login_url(url) if len(prose) < WIDGET_PROSE else None
+    if reason:
+        return Verdict("login", f"a {reason} with little else")
+    widget = _widget(head) if len(prose) < WIDGET_PROSE else None
+    if widget is not None and _ENTRY_FIELDS.search(head) is None:
+        return Verdict("challenge", f"page is little more than a CAPTCHA ({widget.decode()!r})")
+    if not whole or len(prose) > REDIRECT_PROSE:
+        return None
+    target = _sends_to_verification(head, url)
+    if target is not None:
+        return Verdict("challenge", f"the page only sends the visitor to {target.decode('latin-1')[:80]!r}")
+    if len(prose) < 30:
+        for note in _NOSCRIPT.findall(head):
+            if b"javascript" in note and any(word in note for word in _JS_TO_GO_ON):
+                return Verdict("challenge", "an empty page whose <noscript> asks for JavaScript to continue")
+    return None
 
 
 def _title(head: bytes) -> Verdict | None:
@@ -312,39 +472,54 @@ def _title(head: bytes) -> Verdict | None:
     return Verdict(found[0], f"page title {title.decode('utf-8', 'replace')!r}", found[1]) if found else None
 
 
-def _error_page(status: int, headers: Mapping[str, str], head: bytes, size: int) -> Verdict:
-    """An error status (or 202, 999): vendor markers first, then what the
-    status itself says, then generic wording on a short page."""
+def _error_page(status: int, headers: Mapping[str, str], head: bytes, size: int, url: str) -> Verdict:
+    """An error status (or 202, 999): vendor markers first, then a CAPTCHA or
+    a statement that is the whole page, then what the status itself says."""
     found = _marker(head, _ANY_STATUS)
     if found is not None:
         return found
     if status == 401:
         challenge = headers.get("www-authenticate")
         return Verdict("login", f"401 with WWW-Authenticate: {challenge}" if challenge else "401 Unauthorized")
+    if head and (size <= SHORT_PAGE or len(head) > HEAD_BYTES or _few_paragraphs(head)):
+        prose = _prose(head)
+        widget = _widget(head) if len(prose) < WIDGET_PROSE else None
+        if widget is not None and _ENTRY_FIELDS.search(head) is None:
+            return Verdict("challenge", f"{status} page with a CAPTCHA ({widget.decode()!r})")
+        found = _statement(prose)
+        if found is not None:
+            return Verdict(found.kind, f"{status}: {found.evidence}")
+        title = _TITLE.search(head)
+        if status == 403 and title and _SIGN_IN.search(title.group(1)) and len(prose) < WIDGET_PROSE:
+            return Verdict("login", "403 page titled as a sign-in page")
     if status == 429:
         return Verdict("ratelimit", "429 Too Many Requests")
     if status == 503 and "retry-after" in headers:
         return Verdict("ratelimit", f"503 with Retry-After: {headers['retry-after']}")
     if status == 999:
         return Verdict("block", "999 Request denied")
-    if size <= SHORT_PAGE and status in (202, 403, 405, 418):
-        wording = next((w for w in (*_WIDGETS, *_GENERIC) if w in head), None)
-        if wording is not None:
-            return Verdict("challenge", f"{status} page with {wording.decode()!r}")
+    if status == 418:
+        return Verdict("block", "418 I'm a teapot: a refusal, never content")
     return CONTENT
 
 
-def _login_form(head: bytes) -> Verdict:
+def _login_form(head: bytes, whole: bool) -> Verdict:
     """A 2xx page whose main content is a sign-in form: one password field,
-    sign-in wording, and little text besides (a header login widget on an
-    article is not a wall)."""
-    fields = len(_PASSWORD_INPUT.findall(head))
-    if fields != 1:
+    sign-in wording (title, prose or the form's button), and little prose
+    besides (a header login widget on an article is not a wall, nor is a
+    sign-up form). `whole` when the page ends within `head`: only then can
+    little prose mean little page."""
+    fields = _PASSWORD_INPUT.findall(head)
+    if len(fields) != 1:
         return CONTENT
     title = _TITLE.search(head)
     titled = bool(title and _SIGN_IN.search(title.group(1)))
-    text = _visible_text(head)
-    worded = bool(_SIGN_IN.search(text))
-    if (titled and len(text) < 6000) or (worded and len(text) < 1500):
+    prose = _prose(head)
+    after = head.find(fields[0])
+    button = _TAG.sub(b" ", head[after:after + 2000].partition(b"</button")[0][-300:])
+    if not titled and (_SIGN_UP.search(button) or _SIGN_UP.search(title.group(1) if title else b"")):
+        return CONTENT
+    worded = bool(_SIGN_IN.search(prose) or _SIGN_IN.search(button))
+    if (titled and len(prose) < 6000) or (whole and (worded and len(prose) < 800 or len(prose) < 300)):
         return Verdict("login", "sign-in form is the page's main content")
     return CONTENT

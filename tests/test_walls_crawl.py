@@ -5,6 +5,7 @@ import itertools
 import pytest
 
 from crawler.localweb import LocalWeb, Reply, Site, html, redirect
+from tests.corpora import wall_pages
 from tests.support import run_crawl
 from tests.walls_corpus import ARTICLE, LOGIN_FORM, page
 
@@ -22,6 +23,16 @@ INTERSTITIALS = {
     "awswaf.example.com": Reply(status=405, body=page("<script>window.gokuProps = {}</script>"),
                                 headers=[("x-amzn-waf-action", "captcha")]),
 }
+# The two kinds of miss of issue 17, served as the real web serves them (status 200)
+REAL = {page.file: page for page in wall_pages()}
+MISSES = {
+    "bigblock.example.com": ("block", REAL["constructed/big-block-notice-200.html"]),
+    "denied.example.com": ("block", REAL["constructed/access-denied-in-template-200.html"]),
+    "visitor.example.com": ("challenge", REAL["is-antibot/weibo-failed.html"]),
+    "unhuman.example.com": ("challenge", REAL["constructed/verify-path-redirect-200.html"]),
+}
+INTERSTITIALS |= {host: Reply(body=page.body, headers=[("Content-Type", "text/html")])
+                  for host, (_, page) in MISSES.items()}
 LINKS = "".join(f'<a href="/p{i}">{i}</a>' for i in range(5))
 ARTICLES = {f"/p{i}": Reply(body=ARTICLE) for i in range(5)}
 
@@ -69,11 +80,12 @@ def crawled(tmp_path_factory):
 @pytest.mark.parametrize("host", sorted(INTERSTITIALS))
 def test_interstitial_hosts_get_two_page_requests_and_nothing_stored(crawled, host):
     web, crawl = crawled
+    kind = MISSES[host][0] if host in MISSES else "challenge"
     pages = [s for s in web.requests(host) if s.path.startswith("/p")]
     assert 1 <= len(pages) <= 2
     assert not [u for u in crawl.urls() if host in u and "/p" in u]
-    assert f"Paused (challenge) host {host}" in crawl.log
-    assert f"Gave up (challenge) host {host}" in crawl.log
+    assert f"Paused ({kind}) host {host}" in crawl.log
+    assert f"Gave up ({kind}) host {host}" in crawl.log
 
 
 def test_walls_are_not_stored_while_the_public_article_is(crawled):

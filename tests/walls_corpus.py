@@ -1,6 +1,6 @@
 """A labelled corpus for the wall detector: cases built from the signature
 table of the crawler's wall signatures, plus the real challenge pages vendored
-under `tests/data/challenge-pages/` (licences and NOTICE there)."""
+in `tests/data/walls/` (licences and NOTICE there)."""
 
 from __future__ import annotations
 
