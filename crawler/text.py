@@ -51,8 +51,18 @@ def _walk(element: lxml.html.HtmlElement, skip: frozenset[str], out: list[str]) 
 def _text(root: lxml.html.HtmlElement, skip: frozenset[str]) -> str:
     out = [root.text or ""]
     _walk(root, skip, out)
-    lines = (" ".join(line.split()) for line in "".join(out).split(_BREAK))
+    lines = (_collapse(line) for line in "".join(out).split(_BREAK))
     return "\n".join(line for line in lines if line)
+
+
+def _collapse(line: str) -> str:
+    """One space between words. Most lines need only their ends trimmed;
+    splitting into words costs ten times as much, so it is done only for a
+    line with a run of white space or a line break inside."""
+    line = line.strip()
+    if "  " in line or "\n" in line or "\t" in line or "\r" in line or not line.isascii():
+        return " ".join(line.split())
+    return line
 
 
 def _main_element(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
