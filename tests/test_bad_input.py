@@ -75,6 +75,9 @@ CASES: dict[str, list[str]] = {
     "audit, neither --host nor --domain": ["audit", "{tmp}/dataset/audit"],
     "audit, bad --since": ["audit", "{tmp}/dataset/audit", "--host", "www.example.com", "--since", "yesterday"],
     "audit, no folder": ["audit", "--host", "www.example.com"],
+    "audit, --html in a missing folder": ["audit", "{tmp}/dataset/audit", "--host", "www.example.com",
+                                          "--html", "{tmp}/missing/report.html"],
+    "audit, --html is a folder": ["audit", "{tmp}/dataset/audit", "--host", "www.example.com", "--html", "{tmp}/empty"],
 }
 
 
