@@ -36,7 +36,7 @@ body { font: 15px/1.45 system-ui, sans-serif; color: #1d1d1f; margin: 0; backgro
 main { width: 1000px; margin: 0 auto; padding: 24px 16px 64px; }
 h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 32px 0 8px; }
 p.lead { font-size: 17px; font-weight: 600; background: #eef4ff; padding: 10px 14px; border-radius: 6px; }
-p.note { color: #555; font-size: 13px; }
+.note { color: #555; font-size: 13px; }
 dl.numbers { display: grid; grid-template-columns: 330px 1fr; gap: 4px 16px; margin: 12px 0; }
 dl.numbers dt { color: #555; } dl.numbers dd { margin: 0; font-weight: 600; }
 figure.chart { margin: 8px 0; width: 936px; }
