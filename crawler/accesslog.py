@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import calendar
 import gzip
-import io
 import json
 import re
 from datetime import datetime
@@ -82,7 +81,7 @@ def _clf_time(text: bytes) -> float:
     return float(moment - offset if text[21:22] == b"+" else moment + offset)
 
 
-def _host(value: str) -> str:
+def host_name(value: str) -> str:
     """A virtual host as logged (`www.example.com:443`, `Example.COM.`) as
     the audit names it: lower case, no port, no final dot."""
     host = value.lower()
@@ -106,7 +105,7 @@ def parse_clf(raw: bytes) -> LogLine | None:
     method, target = (_text(parts[0]), _text(parts[1])) if len(parts) == 3 else (None, _text(request))
     return LogLine(
         "common" if agent is None else "combined", moment, _text(client),
-        _host(_text(vhost)) if vhost else None, method, target, int(status),
+        host_name(_text(vhost)) if vhost else None, method, target, int(status),
         None if agent is None else _text(_unescape(agent)),
     )
 
@@ -121,7 +120,9 @@ def _caddy_time(ts: object, duration: object) -> float:
         seconds = ts / 1000 if ts > 1e11 else float(ts)  # time_format unix_milli_float
     else:
         raise ValueError(ts)
-    return seconds - duration if isinstance(duration, float) and 0 <= duration < 86400 else seconds
+    if isinstance(duration, int | float) and not isinstance(duration, bool) and 0 <= duration < 86400:
+        return seconds - duration
+    return seconds
 
 
 def parse_caddy(raw: bytes) -> LogLine | None:
@@ -138,7 +139,7 @@ def parse_caddy(raw: bytes) -> LogLine | None:
             return None
         return LogLine(
             "caddy", _caddy_time(entry["ts"], entry.get("duration")), str(client),
-            _host(str(request.get("host", ""))) or None, str(request.get("method", "")) or None,
+            host_name(str(request.get("host", ""))) or None, str(request.get("method", "")) or None,
             request["uri"], status, ", ".join(str(a) for a in agent) if isinstance(agent, list) else str(agent),
         )
     except (ValueError, KeyError, TypeError, AttributeError):
@@ -163,7 +164,9 @@ def open_log(path: Path) -> IO[bytes]:
     try:
         file = path.open("rb")
         if file.peek(2)[:2] == b"\x1f\x8b":
-            return io.BufferedReader(gzip.GzipFile(fileobj=file), 1 << 20)  # type: ignore[arg-type]
+            # read directly, not through a large buffer: a truncated file (a log
+            # rotated while copied) then gives every line but its last few KB
+            return gzip.GzipFile(fileobj=file)  # type: ignore[return-value]
         return file
     except OSError as exc:
         raise ConfigError(f"cannot read {path} ({exc.strerror}): {give}") from None

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.accesslog import PRECISION, LogLine, parse_line
+from crawler.accesslog import PRECISION, LogLine, host_name, parse_line
 from crawler.auditreport import busiest, gaps, iso
 from crawler.datasets import checked_shards, open_dataset
 from crawler.errors import ConfigError
@@ -145,6 +145,7 @@ class Verification:
         self.clients: dict[str, dict[str, Any]] = {}
         self.unmatched_per_hour: Counter[str] = Counter()
         self.span: list[float] = []  # first and last time of a line considered
+        self.log_hosts: set[str | None] = set()  # the hosts the log's lines name
 
     def start(self, source: str) -> None:
         """The next lines come from log `source`."""
@@ -169,6 +170,7 @@ class Verification:
                 self.invalid_samples.append({"file": log["file"], "line": log["lines"], "text": text})
             return
         self.formats[line.format] += 1
+        self.log_hosts.add(line.host or self.default_host)
         if line.user_agent is not None and not self._claims.search(line.user_agent):
             return
         host, target = self._where(line, log)
@@ -191,7 +193,7 @@ class Verification:
             rest = target.partition("://")[2]
             slash = rest.find("/")
             authority, target = (rest[:slash], rest[slash:]) if slash >= 0 else (rest, "/")
-            return authority.lower().rsplit(":", 1)[0], target
+            return host_name(authority.rpartition("@")[2]), target
         host = line.host or self.default_host
         if host is None:
             raise ConfigError(
@@ -324,7 +326,7 @@ class Verification:
         audited = self.audited
         lo, hi = (self.span[0] - self.tolerance, self.span[1] + self.tolerance) if self.span else (0.0, -1.0)
         left = sum(1 for (host, _), times in audited.sent.items() for t in times
-                   if lo <= t <= hi and (self.host is None or host == self.host))
+                   if lo <= t <= hi and host in self.log_hosts and (self.host is None or host == self.host))
         return {
             "dir": str(audited.directory),
             "requests": audited.requests,
@@ -374,8 +376,8 @@ def render(result: dict[str, Any]) -> str:
                      f"{r['without_user_agent']}; those matching nothing are other visitors, not counted")
     audit = r["audit"]
     lines.append(f"Audit dataset {escape(audit['dir'])}: {audit['requests']} requests recorded "
-                 f"({audit['first'] or 'none'} to {audit['last'] or 'none'}); {audit['not_in_log']} of them "
-                 f"within the log's time span are not in the log")
+                 f"({audit['first'] or 'none'} to {audit['last'] or 'none'}); {audit['not_in_log']} of them, "
+                 f"to the hosts the log names and within its time span, are not in the log")
     lines.append(f"Matching: same host and URL, log time within {r['tolerance_seconds']:g} s of the time the "
                  "crawler sent the request, each audited request used once")
     lines.append(f"As the server saw it (log times to {r['time_precision_seconds']:g} s):")

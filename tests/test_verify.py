@@ -256,6 +256,24 @@ def test_a_log_naming_no_host_needs_host_when_the_audit_has_several(crawled, tmp
                                                        "and the audit covers several hosts: give --host HOST")
 
 
+def test_requests_missing_from_the_log_and_a_truncated_gzip_are_reported(crawled, tmp_path):
+    out, seen = crawled
+    www = sorted((s for s in seen if s.host == WWW), key=lambda s: s.start)
+    kept = [www[0], *www[3:]]  # two of the crawler's requests missing, inside the log's time span
+    lines = [accesslogs.caddy(s.end, s.end - s.start, s.host, s.target, s.status, UA) for s in kept]
+    lines += [accesslogs.caddy(kept[-1].end, 0.01, WWW, f"/{i}", 200, BROWSER) for i in range(300)]
+    whole = gzip.compress(("\n".join(lines) + "\n").encode())
+    cut = tmp_path / "cut.log.gz"
+    cut.write_bytes(whole[: len(whole) - 12])  # the gzip trailer and a little data lost
+    result = verify(cut, "--audit", out / "audit", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    [log] = report["logs"]
+    assert log["note"].startswith("unreadable after line ") and len(kept) < log["lines"] < len(lines)
+    assert report["matched"] == len(kept)
+    assert report["audit"]["not_in_log"] == 2  # not blog.example.com's requests: the log names www only
+
+
 VERIFY_NUMBERS = ("matched", "unmatched", "min_gap_seconds", "max_requests_per_minute", "disallowed_fetched",
                   "lines", "invalid_lines", "time_precision_seconds", "tolerance_seconds")
 
