@@ -49,9 +49,7 @@ def test_nothing_refers_to_the_team_folder_beside_the_checkout():
 
 
 def test_schema_table_matches_the_schema():
-    from crawler.shards import DOCUMENT_SCHEMA
-
-    from crawler.shards import DOCUMENT_SCHEMA_VERSION
+    from crawler.shards import DOCUMENT_SCHEMA, DOCUMENT_SCHEMA_VERSION
 
     heading, section = README.split("### Document schema", 1)[1].split("\n", 1)
     assert heading.strip() == f"(version {DOCUMENT_SCHEMA_VERSION})"
