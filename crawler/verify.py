@@ -198,7 +198,7 @@ class Verification:
         if host is None:
             raise ConfigError(
                 f"{log['file']} line {log['lines']} names no host (a log without a virtual host field) "
-                "and the audit covers several hosts: give --host HOST"
+                "and the audit does not cover exactly one host: give --host HOST"
             )
         return host, target
 

@@ -84,6 +84,7 @@ def test_highest_request_rate_never_exceeds_the_crawl_delay(crawled):
     _, crawl = crawled
     report = audit_json(crawl, "--host", "www.example.com")
     assert report["shortest_gap_seconds"] >= 1.5
+    assert report["crawl_delays"] == {"www.example.com": 1.5}  # read back from the robots row
     assert report["most_requests_in_60s"] <= 60 / 1.5 + 1
     [robots, tdmrep] = report["policy_files"]
     assert robots["outcome"] == "parsed" and "crawl-delay 1.5 s" in robots["detail"]

@@ -4,7 +4,9 @@ from crawler.robots import (
     MAX_BYTES,
     Availability,
     classify,
+    delay_note,
     normalize_path,
+    noted_delay,
     origin_of,
     parse,
     retry_delay,
@@ -175,3 +177,14 @@ def test_origin_and_normalize_path():
     assert origin_of("https://e.com:8443/a/b?c") == "https://e.com:8443"
     assert origin_of("http://[::1]:8080/") == "http://[::1]:8080"
     assert normalize_path("http://e.com/%7Ea/ツ?q=%41") == "/~a/%E3%83%84?q=A"
+
+
+@pytest.mark.parametrize("delay", [1.5, 30, 0.25, 1e-05])
+def test_the_audits_crawl_delay_note_reads_back(delay):
+    assert noted_delay("200" + delay_note(delay)) == delay
+    assert noted_delay("200 via http://example.com/robots.txt" + delay_note(delay)) == delay
+
+
+@pytest.mark.parametrize("detail", [None, "", "200", "404", "503, challenge: cf-mitigated"])
+def test_no_note_no_crawl_delay(detail):
+    assert noted_delay(detail) is None

@@ -253,7 +253,7 @@ def test_a_log_naming_no_host_needs_host_when_the_audit_has_several(crawled, tmp
     assert result.returncode == 2 and result.stdout == ""
     [line] = result.stderr.splitlines()
     assert line.startswith("error: ") and line.endswith("names no host (a log without a virtual host field) "
-                                                       "and the audit covers several hosts: give --host HOST")
+                                                       "and the audit does not cover exactly one host: give --host HOST")
 
 
 def test_requests_missing_from_the_log_and_a_truncated_gzip_are_reported(crawled, tmp_path):
