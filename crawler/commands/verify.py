@@ -69,8 +69,9 @@ class Command(ScrapyCommand):
         parser.add_argument("--audit", metavar="AUDIT_DIR", help="the crawl's audit folder")
         parser.add_argument("--host", help="the host the log is of (needed when its lines name none)")
         parser.add_argument("--robots", metavar="FILE_OR_URL", help="the site's robots.txt, to judge fetched URLs")
-        parser.add_argument("--agent", help="product token to look for (default: ROBOTSTXT_USER_AGENT)")
-        parser.add_argument("--tolerance", default=str(TOLERANCE),
+        parser.add_argument("--agent", metavar="TOKEN",
+                            help="product token to look for, by default ROBOTSTXT_USER_AGENT")
+        parser.add_argument("--tolerance", metavar="SECONDS", default=str(TOLERANCE),
                             help=f"seconds between log time and audit time that still match (default {TOLERANCE:g})")
         parser.add_argument("--json", action="store_true", help="print JSON for machines")
         parser.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
