@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.datasets import checked_shards, open_dataset
+from crawler.robots import noted_delay
 from crawler.shards import AUDIT
 
 POLICY_PATHS = ("/robots.txt", "/.well-known/tdmrep.json")
@@ -35,7 +36,8 @@ def load(directory: Path, host: str | None, domain: str | None,
     return rows
 
 
-def _iso(moment: datetime) -> str:
+def iso(moment: datetime) -> str:
+    """A moment as ISO 8601 UTC to the millisecond, e.g. 2026-11-29T10:15:32.125Z."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -44,24 +46,48 @@ def _kind(url: str) -> str:
     return "policy file" if f"/{path}" in POLICY_PATHS else "page or sitemap"
 
 
+def gaps(times: Sequence[float]) -> list[float]:
+    """Seconds between consecutive request starts on one host (`times` sorted)."""
+    return [b - a for a, b in zip(times, times[1:])]
+
+
+def busiest(times: Sequence[float], window: float = WINDOW) -> int:
+    """The most requests that started within any `window` seconds (`times`
+    sorted): the rate a site owner's monitoring sees, read without binning."""
+    most = start = 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= window:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+def request_times(rows: Sequence[dict[str, Any]]) -> dict[str, list[float]]:
+    """Each host's request start times (POSIX seconds), oldest first."""
+    per_host: dict[str, list[float]] = defaultdict(list)
+    for r in rows:
+        if r["event"] == "request":
+            per_host[r["host"]].append(r["time"].timestamp())
+    for times in per_host.values():
+        times.sort()
+    return per_host
+
+
+def crawl_delays(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Each host's Crawl-delay, as the last robots.txt read recorded it."""
+    return {r["host"]: delay for r in rows
+            if r["event"] == "robots" and (delay := noted_delay(r["detail"])) is not None}
+
+
 def summarize(rows: Sequence[dict[str, Any]], *, with_urls: bool = False) -> dict[str, Any]:
     requests = [r for r in rows if r["event"] == "request"]
-    per_host: dict[str, list[float]] = defaultdict(list)
-    for r in requests:
-        per_host[r["host"]].append(r["time"].timestamp())
-    gaps = [b - a for times in per_host.values() for a, b in zip(times, times[1:])]
-    busiest = 0
-    for times in per_host.values():
-        start = 0
-        for end, moment in enumerate(times):
-            while moment - times[start] >= WINDOW:
-                start += 1
-            busiest = max(busiest, end - start + 1)
+    per_host = request_times(rows)
+    all_gaps = [gap for times in per_host.values() for gap in gaps(times)]
     summary: dict[str, Any] = {
         "crawls": sorted({r["crawl_id"] for r in rows}),
         "hosts": sorted({r["host"] for r in rows}),
-        "first": _iso(rows[0]["time"]) if rows else None,
-        "last": _iso(rows[-1]["time"]) if rows else None,
+        "first": iso(rows[0]["time"]) if rows else None,
+        "last": iso(rows[-1]["time"]) if rows else None,
         "requests": len(requests),
         "requests_by_kind": dict(Counter(_kind(r["url"]) for r in requests)),
         "statuses": {str(k): v for k, v in sorted(Counter(r["status"] for r in requests if r["status"]).items())},
@@ -69,10 +95,11 @@ def summarize(rows: Sequence[dict[str, Any]], *, with_urls: bool = False) -> dic
         "requests_per_hour": dict(Counter(
             r["time"].astimezone(UTC).strftime("%Y-%m-%dT%H:00Z") for r in requests
         )),
-        "shortest_gap_seconds": round(min(gaps), 3) if gaps else None,
-        "most_requests_in_60s": busiest,
+        "shortest_gap_seconds": round(min(all_gaps), 3) if all_gaps else None,
+        "most_requests_in_60s": max((busiest(times) for times in per_host.values()), default=0),
+        "crawl_delays": crawl_delays(rows),
         "policy_files": [
-            {"time": _iso(r["time"]), "url": r["url"], "outcome": r["reason"], "detail": r["detail"],
+            {"time": iso(r["time"]), "url": r["url"], "outcome": r["reason"], "detail": r["detail"],
              "digest": r["digest"]}
             for r in rows if r["event"] in ("robots", "tdmrep")
         ],
@@ -80,14 +107,14 @@ def summarize(rows: Sequence[dict[str, Any]], *, with_urls: bool = False) -> dic
         "stored": sum(1 for r in rows if r["event"] == "stored"),
         "skipped": dict(sorted(Counter(r["reason"] for r in rows if r["event"] == "skip").items())),
         "host_events": [
-            {"time": _iso(r["time"]), "host": r["host"], "event": r["event"], "reason": r["reason"],
+            {"time": iso(r["time"]), "host": r["host"], "event": r["event"], "reason": r["reason"],
              "detail": r["detail"], "seconds": r["gap"] if r["event"] == "pause" else None}
             for r in rows if r["event"] in ("pause", "resume", "giveup", "slowdown")
         ],
     }
     if with_urls:
         summary["urls"] = [
-            {"time": _iso(r["time"]), "event": r["event"], "url": r["url"], "status": r["status"],
+            {"time": iso(r["time"]), "event": r["event"], "url": r["url"], "status": r["status"],
              "reason": r["reason"], "detail": r["detail"], "gap": r["gap"]}
             for r in rows if r["url"] is not None
         ]
@@ -105,6 +132,8 @@ def render(summary: dict[str, Any], subject: str) -> str:
     gap = summary["shortest_gap_seconds"]
     lines.append(f"Highest request rate: shortest gap between request starts to one host "
                  f"{'n/a' if gap is None else f'{gap:.3f} s'}; most requests in any 60 s: {summary['most_requests_in_60s']}")
+    delays = ", ".join(f"{host} {delay:g} s" for host, delay in summary["crawl_delays"].items())
+    lines.append(f"robots.txt Crawl-delay: {delays or 'none recorded'}")
     lines.append("Requests per hour (UTC):")
     lines += [f"  {hour}  {count}" for hour, count in sorted(summary["requests_per_hour"].items())]
     lines.append("Policy files fetched:")

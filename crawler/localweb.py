@@ -37,6 +37,7 @@ class Seen:
     target: str
     headers: dict[str, str]
     end: float | None = None
+    status: int | None = None  # the status line's code (None for a raw reply)
 
     @property
     def url(self) -> str:
@@ -188,6 +189,7 @@ class LocalWeb:
                 writer.write(chunk)
                 await writer.drain()
             return False
+        seen.status = reply.status
         headers = list(reply.headers)
         names = {name.lower() for name, _ in headers}
         if reply.content_type and "content-type" not in names:

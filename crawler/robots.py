@@ -396,6 +396,23 @@ class RobotsRules:
         return [p for g in self.groups_for(agent)[0] for p in g.content_usage]
 
 
+_DELAY_NOTE = re.compile(r"; crawl-delay (\d[\d.e+-]*) s(?:$|;)")
+
+
+def delay_note(delay: float) -> str:
+    """How the audit's `robots` row records the Crawl-delay the crawler took
+    from a robots.txt (appended to its detail): the audit keeps the file's
+    digest, not its body, so this is what `scrapy audit` and `scrapy verify`
+    read back with `noted_delay`."""
+    return f"; crawl-delay {delay:g} s"
+
+
+def noted_delay(detail: str | None) -> float | None:
+    """The Crawl-delay written by `delay_note` into an audit detail, if any."""
+    found = _DELAY_NOTE.search(detail or "")
+    return float(found.group(1)) if found else None
+
+
 class Availability(Enum):
     """RFC 9309 2.3.1: what a robots.txt fetch means for its origin."""
 

@@ -11,6 +11,7 @@ import pytest
 
 from crawler.auditreport import summarize
 from crawler.localweb import LocalWeb, Reply, Site, html
+from tests.browser import loads_nothing, open_report
 from tests.support import REPO, crawl_env, run_crawl
 
 HOME = """<a href="/a">a</a> <a href="/b">b</a> <a href="/private/x">private</a>
@@ -83,6 +84,7 @@ def test_highest_request_rate_never_exceeds_the_crawl_delay(crawled):
     _, crawl = crawled
     report = audit_json(crawl, "--host", "www.example.com")
     assert report["shortest_gap_seconds"] >= 1.5
+    assert report["crawl_delays"] == {"www.example.com": 1.5}  # read back from the robots row
     assert report["most_requests_in_60s"] <= 60 / 1.5 + 1
     [robots, tdmrep] = report["policy_files"]
     assert robots["outcome"] == "parsed" and "crawl-delay 1.5 s" in robots["detail"]
@@ -120,6 +122,45 @@ def test_progress_lines_and_per_host_summary(crawled):
                      r"skipped: .*; hosts: \d+ active, \d+ paused, \d+ given up", crawl.log)
     assert "Per-host summary (3 hosts" in crawl.log
     assert re.search(r"Host www\.example\.com: \d+ requests, 3 stored, \d+ skipped, 0 pauses", crawl.log)
+
+
+AUDIT_CHARTS = {"chart-per-hour", "chart-gaps", "chart-skips", "chart-robots"}
+AUDIT_NUMBERS = ("requests", "pages_fetched", "stored", "failed_requests", "shortest_gap_seconds",
+                 "most_requests_in_60s")
+
+
+def test_html_report_draws_its_charts_and_shows_the_json_numbers(crawled, tmp_path):
+    _, crawl = crawled
+    page = tmp_path / "report.html"
+    result = audit_command(crawl, "--domain", "example.com", "--html", str(page))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Audit of domain example.com")  # the text report still printed
+    report = audit_json(crawl, "--domain", "example.com", "--urls")
+    text = page.read_text(encoding="utf-8")
+    assert loads_nothing(text) and "Content-Security-Policy" in text
+    shown = open_report(page, tmp_path / "browser")
+    assert set(shown.boxes) == AUDIT_CHARTS
+    assert all(shown.charts_drawn().values()), shown.charts_drawn()
+    assert not shown.drawn([0, 0, 100, 1000])  # the check can fail: the page's margin is blank
+    for key in AUDIT_NUMBERS:
+        assert shown.numbers[key] and all(value == report[key] for value in shown.numbers[key]), key
+    for url in report["urls"]:
+        assert url["url"] in shown.dom
+    assert "\nINJECTED" not in text and "<td>INJECTED" not in text
+    assert "crawl-delay 1.5 s" in shown.dom and "sha1:" in shown.dom
+
+
+def test_html_report_without_matplotlib_is_one_error_line_naming_the_extra(crawled, tmp_path):
+    _, crawl = crawled
+    without = "import sys; sys.modules['matplotlib'] = None; sys.argv[0] = 'scrapy'; import scrapy.cmdline as c; c.execute()"
+    page = tmp_path / "report.html"
+    result = subprocess.run([sys.executable, "-c", without, "audit", str(crawl.out / "audit"), "--host",
+                             "www.example.com", "--html", str(page)], cwd=REPO, env=crawl_env(None),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: scrapy audit --html draws its charts with matplotlib") and "'.[report]'" in line
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_audit_needs_a_folder_with_shards(tmp_path):

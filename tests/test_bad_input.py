@@ -80,7 +80,31 @@ CASES: dict[str, list[str]] = {
     "upgrade, missing folder": ["upgrade", "{tmp}/missing"],
     "upgrade, not Parquet under a shard name": ["upgrade", "{tmp}/fake"],
     "upgrade, truncated shard": ["upgrade", "{tmp}/truncated"],
+    "audit, --html in a missing folder": ["audit", "{tmp}/dataset/audit", "--host", "www.example.com",
+                                          "--html", "{tmp}/missing/report.html"],
+    "audit, --html is a folder": ["audit", "{tmp}/dataset/audit", "--host", "www.example.com", "--html", "{tmp}/empty"],
+    # verify: logs and audit folders that are not, and bad options
+    "verify, no access log": ["verify", "--audit", "{tmp}/dataset/audit"],
+    "verify, no --audit": ["verify", "{tmp}/access.log"],
+    "verify, missing access log": ["verify", "{tmp}/missing.log", "--audit", "{tmp}/dataset/audit"],
+    "verify, access log is a folder": ["verify", "{tmp}/empty", "--audit", "{tmp}/dataset/audit"],
+    "verify, not an access log": ["verify", "{tmp}/junk.txt", "--audit", "{tmp}/dataset/audit"],
+    "verify, documents folder as --audit": ["verify", "{tmp}/access.log", "--audit", "{tmp}/dataset/documents"],
+    "verify, missing --audit folder": ["verify", "{tmp}/access.log", "--audit", "{tmp}/missing"],
+    "verify, truncated audit shard": ["verify", "{tmp}/access.log", "--audit", "{tmp}/truncated"],
+    "verify, --tolerance not a number": ["verify", "{tmp}/access.log", "--audit", "{tmp}/dataset/audit",
+                                         "--tolerance", "soon"],
+    "verify, --tolerance negative": ["verify", "{tmp}/access.log", "--audit", "{tmp}/dataset/audit",
+                                     "--tolerance", "-1"],
+    "verify, missing --robots file": ["verify", "{tmp}/access.log", "--audit", "{tmp}/dataset/audit",
+                                      "--robots", "{tmp}/missing.txt"],
+    "verify, bad --agent": ["verify", "{tmp}/access.log", "--audit", "{tmp}/dataset/audit", "--agent", "two words"],
+    "verify, --html in a missing folder": ["verify", "{tmp}/access.log", "--audit", "{tmp}/dataset/audit",
+                                           "--html", "{tmp}/missing/report.html"],
 }
+
+ACCESS_LOG = ('www.example.com 127.0.0.1 - - [02/Dec/2026:08:00:01 +0000] "GET / HTTP/1.1" 200 12 "-" '
+              f'"{project_settings.USER_AGENT}"\n')
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +132,7 @@ def files_under(folder: Path) -> list[Path]:
 @pytest.mark.parametrize("case", list(CASES))
 def test_bad_input_is_one_error_line_exit_2_and_nothing_written(case, tmp_path, dataset, web):
     (tmp_path / "junk.txt").write_text("# no URL here\nnot a url\n")
+    (tmp_path / "access.log").write_text(ACCESS_LOG)
     (tmp_path / "empty").mkdir()
     (tmp_path / "stray").mkdir()
     (tmp_path / "stray" / "notes.txt").write_text("not a shard")

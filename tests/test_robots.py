@@ -9,6 +9,8 @@ from crawler.robots import (
     MAX_BYTES,
     Availability,
     classify,
+    delay_note,
+    noted_delay,
     origin_of,
     parse,
     path_octets,
@@ -352,3 +354,14 @@ def test_explain_agrees_with_allowed_on_the_corpus(body, data):
     assert explains(r, url, agent)
     decision = r.explain(url, agent)
     assert decision.rule is None or named_rule_matches(decision, url)
+
+
+@pytest.mark.parametrize("delay", [1.5, 30, 0.25, 1e-05])
+def test_the_audits_crawl_delay_note_reads_back(delay):
+    assert noted_delay("200" + delay_note(delay)) == delay
+    assert noted_delay("200 via http://example.com/robots.txt" + delay_note(delay)) == delay
+
+
+@pytest.mark.parametrize("detail", [None, "", "200", "404", "503, challenge: cf-mitigated"])
+def test_no_note_no_crawl_delay(detail):
+    assert noted_delay(detail) is None

@@ -1,4 +1,4 @@
-"""Project commands: `crawl` (Scrapy's, with clean configuration errors), `demo`,
+"""Project commands: `crawl` (Scrapy's, with clean configuration errors), `demo`, `verify`,
 `robots`, `audit`. Bad input is one `error:` line on stderr and exit code 2."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""`scrapy audit DIR --host HOST | --domain DOMAIN [--since T] [--until T] [--urls] [--json]`:
-what the crawler did on a site, answered from the audit dataset alone."""
+"""`scrapy audit DIR --host HOST | --domain DOMAIN [--since T] [--until T] [--urls] [--json]
+[--html FILE]`: what the crawler did on a site, answered from the audit dataset alone."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from pathlib import Path
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler.auditreport import as_json, load, render, summarize
+from crawler.auditreport import as_json, gaps, load, render, request_times, summarize
 from crawler.commands import fail
 from crawler.errors import ConfigError
+from crawler.htmlreport import audit_page, check_target, require_charts, write_page
 
 
 def _moment(text: str | None, option: str) -> datetime | None:
@@ -31,7 +32,7 @@ class Command(ScrapyCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "DIR --host HOST | --domain DOMAIN [--since TIME] [--until TIME] [--urls] [--json]"
+        return "DIR --host HOST | --domain DOMAIN [--since TIME] [--until TIME] [--urls] [--json] [--html FILE]"
 
     def short_desc(self) -> str:
         return "Report what the crawler did on a site, from the audit dataset"
@@ -44,6 +45,8 @@ class Command(ScrapyCommand):
         parser.add_argument("--until", help="before this time")
         parser.add_argument("--urls", action="store_true", help="list every URL and what happened to it")
         parser.add_argument("--json", action="store_true", help="print JSON for machines")
+        parser.add_argument("--html", metavar="FILE",
+                            help="also write a self-contained HTML report (charts, every URL) to FILE")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -52,7 +55,11 @@ class Command(ScrapyCommand):
             raise UsageError("give exactly one of --host HOST or --domain DOMAIN", print_help=False)
         directory = Path(args[0])
         since, until = _moment(opts.since, "--since"), _moment(opts.until, "--until")
+        html = Path(opts.html) if opts.html else None
         try:
+            if html is not None:
+                require_charts("scrapy audit")
+                check_target(html)
             rows = load(directory, opts.host, opts.domain, since, until)
         except ConfigError as error:
             fail(self, str(error))
@@ -61,5 +68,8 @@ class Command(ScrapyCommand):
         if not rows:
             print(f"No audit record for {subject} in {directory}.")
             return
+        if html is not None:
+            request_gaps = [gap for times in request_times(rows).values() for gap in gaps(times)]
+            write_page(html, audit_page(summarize(rows, with_urls=True), subject, request_gaps))
         summary = summarize(rows, with_urls=opts.urls)
         print(as_json(summary) if opts.json else render(summary, subject))

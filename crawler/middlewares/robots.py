@@ -31,7 +31,15 @@ from crawler.extensions.politeness import politeness
 from crawler.headers import plain_headers, sha1_digest
 from crawler.hooks import robots_resolved
 from crawler.reasons import escape
-from crawler.robots import Availability, RobotsRules, classify, origin_of, parse, retry_delay
+from crawler.robots import (
+    Availability,
+    RobotsRules,
+    classify,
+    delay_note,
+    origin_of,
+    parse,
+    retry_delay,
+)
 from crawler.signals import TdmRule, needs_tdmrep, parse_tdmrep, robots_usage, tdm_file_rule
 from crawler.urls import Refused, canonical_url, request_url
 from crawler.walls import classify as classify_response
@@ -281,7 +289,7 @@ class RobotsMiddleware:
         self._settle(origin, policy_file, availability, value, detail)
         delay = self.origins[origin].delay
         if policy_file is ROBOTS_TXT and delay is not None:
-            detail = f"{detail}; crawl-delay {delay:g} s"
+            detail += delay_note(delay)
         self.audit.record(
             policy_file.name,
             urlsplit(origin).hostname or "",
