@@ -329,7 +329,10 @@ class ShardWriter:
         self._writer = self._file = self._staging_path = None
 
     def _next_name(self) -> str:
-        return f"{self.prefix}-{len(self.shards):05d}.parquet"
+        """One past the highest number published: an erasure may have removed
+        a shard left empty, so the count of shards can name a file that exists."""
+        numbers = [int(s.file.rsplit("-", 1)[1].split(".", 1)[0]) for s in self.shards]
+        return f"{self.prefix}-{max(numbers, default=-1) + 1:05d}.parquet"
 
     def _open(self) -> None:
         self._staging_path = self._staging / (self._next_name() + ".inprogress")

@@ -99,3 +99,13 @@ def test_upgrade_makes_one_schema_for_every_reader(tmp_path):
     again = subprocess.run([sys.executable, "-m", "scrapy", "upgrade", str(folder)], cwd=REPO,
                            capture_output=True, text=True, timeout=120)
     assert again.stdout.strip() == f"{folder}: 0 shards upgraded"
+
+
+def test_a_crawl_writing_again_after_a_shard_was_removed_overwrites_nothing(tmp_path):
+    for i in range(3):
+        write(tmp_path, "c1", DOCUMENT_SCHEMA, "2", [row(i)])
+    rewrite_shard(tmp_path / "c1-00001.parquet", None, DOCUMENTS)  # an erasure left it empty
+    last = write(tmp_path, "c1", DOCUMENT_SCHEMA, "2", [row(9)])
+    assert last.name == "c1-00003.parquet"
+    ids = sorted(i for p in tmp_path.glob("*.parquet") for i in pq.read_table(p).column("id").to_pylist())
+    assert ids == ["<urn:uuid:0>", "<urn:uuid:2>", "<urn:uuid:9>"]
