@@ -1,5 +1,8 @@
-"""`scrapy audit DIR --host HOST | --domain DOMAIN [--since T] [--until T] [--urls] [--json]`:
-what the crawler did on a site, answered from the audit dataset alone."""
+"""`scrapy audit DIR --host HOST | --domain DOMAIN | --url URL [--since T] [--until T] [--urls] [--json]`:
+what the crawler did on a site or at a URL, answered from the audit dataset alone.
+
+`--url` finds a URL's rows in clear and, once an erasure has pseudonymised
+them, by the URL's keyed hash (with the key in PRIVACY_KEY_FILE)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,9 @@ from scrapy.exceptions import UsageError
 from crawler.auditreport import as_json, load, render, summarize
 from crawler.commands import fail
 from crawler.errors import ConfigError
+from crawler.pseudonyms import key_path, pseudonym, read_key
+from crawler.reasons import escape
+from crawler.urls import canonical_url
 
 
 def _moment(text: str | None, option: str) -> datetime | None:
@@ -31,7 +37,7 @@ class Command(ScrapyCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "DIR --host HOST | --domain DOMAIN [--since TIME] [--until TIME] [--urls] [--json]"
+        return "DIR --host HOST | --domain DOMAIN | --url URL [--since TIME] [--until TIME] [--urls] [--json]"
 
     def short_desc(self) -> str:
         return "Report what the crawler did on a site, from the audit dataset"
@@ -40,6 +46,7 @@ class Command(ScrapyCommand):
         super().add_options(parser)
         parser.add_argument("--host", help="a host name, e.g. www.example.com")
         parser.add_argument("--domain", help="a registered domain, e.g. example.co.uk")
+        parser.add_argument("--url", help="one URL, found in clear or by its keyed hash once erased")
         parser.add_argument("--since", help="from this time (ISO 8601, UTC unless a zone is given)")
         parser.add_argument("--until", help="before this time")
         parser.add_argument("--urls", action="store_true", help="list every URL and what happened to it")
@@ -48,18 +55,31 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give the audit folder (AUDIT_DIR), e.g. scrapy audit output/audit --host HOST")
-        if bool(opts.host) == bool(opts.domain):
-            raise UsageError("give exactly one of --host HOST or --domain DOMAIN", print_help=False)
+        if sum(1 for given in (opts.host, opts.domain, opts.url) if given) != 1:
+            raise UsageError("give exactly one of --host HOST, --domain DOMAIN or --url URL", print_help=False)
         directory = Path(args[0])
         since, until = _moment(opts.since, "--since"), _moment(opts.until, "--until")
+        urls = None
+        note = ""
         try:
-            rows = load(directory, opts.host, opts.domain, since, until)
+            if opts.url:
+                url = canonical_url(opts.url)
+                if url is None:
+                    raise ConfigError(f"--url {escape(opts.url)} is not a crawlable http(s) URL: give an absolute "
+                                      "http:// or https:// URL")
+                assert self.settings is not None
+                path = key_path(self.settings, audit_dir=directory)
+                key = read_key(path)
+                urls = [url] if key is None else [url, pseudonym(key, url)]
+                if key is None:
+                    note = f" (no key at {path}, so rows pseudonymised by an erasure could not be searched)"
+            rows = load(directory, opts.host, opts.domain, since, until, urls)
         except ConfigError as error:
             fail(self, str(error))
             return
-        subject = f"host {opts.host}" if opts.host else f"domain {opts.domain}"
+        subject = f"host {opts.host}" if opts.host else f"domain {opts.domain}" if opts.domain else f"URL {urls[0]}"
         if not rows:
-            print(f"No audit record for {subject} in {directory}.")
+            print(f"No audit record for {subject} in {directory}{note}.")
             return
         summary = summarize(rows, with_urls=opts.urls)
         print(as_json(summary) if opts.json else render(summary, subject))
