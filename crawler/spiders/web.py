@@ -18,6 +18,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
+from crawler.denylist import crawl_denylist
 from crawler.encodings import web_encoding
 from crawler.errors import ConfigError
 from crawler.extensions.audit import Audit, Skipped, audit
@@ -92,6 +93,7 @@ class WebSpider(scrapy.Spider):
             ) from None
         spider.extractor_name = extractor_name(spider.extractor)
         spider.purpose = settings.get("CRAWL_PURPOSE")
+        spider.denylist = crawl_denylist(crawler)  # read at start: a bad deny list stops the crawl here
         spider.token = settings.get("ROBOTSTXT_USER_AGENT")
         spider.follow_rel_nofollow = settings.getbool("SIGNALS_FOLLOW_REL_NOFOLLOW")
         spider.sitemap_caps = (
@@ -209,12 +211,20 @@ class WebSpider(scrapy.Spider):
                 else:
                     self.audit.skip("nofollow", response.url, f"{decision.follow_detail}: its links are not followed")
             if decision.store is None:
-                yield self._document(response, self.extractor(html, tree), self.extractor_name, signals)
+                yield from self._store(response, self.extractor(html, tree), self.extractor_name, signals)
         else:
             decision, signals = self._signals(response, [])
             if decision.store is None:
                 text = response.text if isinstance(response, TextResponse) else ""
-                yield self._document(response, text, "plain" if text else "none", signals)
+                yield from self._store(response, text, "plain" if text else "none", signals)
+
+    def _store(self, response: Response, text: str, extractor: str, signals: Signals) -> Iterator[dict[str, Any]]:
+        """The page's document, unless its text holds a text erased on request."""
+        forgotten = self.denylist.forbids_text(text) if self.denylist else None
+        if forgotten is not None:
+            self.audit.skip("forgotten", response.url, forgotten)
+            return
+        yield self._document(response, text, extractor, signals)
 
     def _signals(self, response: Response, metas: list[tuple[str, str]]) -> tuple[Decision, Signals]:
         headers = {
