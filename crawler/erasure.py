@@ -159,7 +159,8 @@ def kept_documents(job: Job) -> Callable[[pa.Table], pa.Table]:
     """The edit that drops the job's documents from a shard's row group."""
 
     def edit(table: pa.Table) -> pa.Table:
-        return table.filter(pc.invert(selected(document_tests(job, table.column))))
+        drop = selected(document_tests(job, table.column))
+        return table.filter(pc.invert(drop)) if pc.any(drop).as_py() else table  # most row groups: no copy
 
     return edit
 
@@ -286,7 +287,10 @@ class Journal:
 
     def documents_found(self, shard: Path, rows: list[dict[str, Any]]) -> None:
         """Rows of `shard` about to be removed (with those found by an earlier run)."""
-        earlier = self.entries("documents").get(str(shard), [])
+        try:
+            earlier = json.loads(self._path("documents", shard).read_text())["value"]
+        except FileNotFoundError:
+            earlier = []
         merged = {row["id"]: row for row in earlier + rows}
         self._write("documents", shard, list(merged.values()))
 

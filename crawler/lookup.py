@@ -26,7 +26,7 @@ from crawler.denylist import Selector
 from crawler.erasure import Places, document_tests, forget, selected
 from crawler.errors import ConfigError
 from crawler.pseudonyms import pseudonym, read_key
-from crawler.rewrite import conform
+from crawler.rewrite import WRITE_BATCH_ROWS, conform
 from crawler.shards import AUDIT, DOCUMENTS
 
 LISTED = ["crawl_id", "url", "requested_url", "fetch_time", "digest"]
@@ -74,7 +74,7 @@ class _Export:
                 raise ConfigError(f"--export {self.path} cannot be written ({exc.strerror}): "
                                   "give a file in a writable folder") from None
             schema = conform(DOCUMENTS.schema.empty_table(), DOCUMENTS).schema
-            self.writer = pq.ParquetWriter(self.file, schema, compression="zstd")
+            self.writer = pq.ParquetWriter(self.file, schema, compression="zstd", write_batch_size=WRITE_BATCH_ROWS)
         return self
 
     def write(self, batch: pa.RecordBatch) -> None:
