@@ -136,8 +136,12 @@ class DenyList:
                     found = (line, kind)
                     break
         if found is None:
-            for line, entry in self._scanned:
-                if entry.matches_url(url):
+            for line, entry in self._scanned:  # as Selector.matches_url, the URL canonicalised once
+                if entry.kind == "match":
+                    hit = entry.value in url
+                else:
+                    hit = canonical is not None and canonical.startswith(entry.value)
+                if hit:
                     found = (line, entry.kind)
                     break
         return None if found is None else _evidence(*found)

@@ -29,6 +29,7 @@ from crawler.language import identify
 from crawler.limits import query_key, trap
 from crawler.middlewares.robots import RobotsMiddleware
 from crawler.page import HTML_TYPES, links, markup_problem, media_type, parse_html
+from crawler.pseudonyms import key_path, privacy_key
 from crawler.reasons import escape
 from crawler.resolver import PrivateAddressError
 from crawler.responses import binary_problem
@@ -94,6 +95,8 @@ class WebSpider(scrapy.Spider):
         spider.extractor_name = extractor_name(spider.extractor)
         spider.purpose = settings.get("CRAWL_PURPOSE")
         spider.denylist = crawl_denylist(crawler)  # read at start: a bad deny list stops the crawl here
+        if spider.denylist:  # forgotten skips are recorded by pseudonym: the key must be usable from the start
+            privacy_key(key_path(settings))
         spider.token = settings.get("ROBOTSTXT_USER_AGENT")
         spider.follow_rel_nofollow = settings.getbool("SIGNALS_FOLLOW_REL_NOFOLLOW")
         spider.sitemap_caps = (
