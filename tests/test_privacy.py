@@ -65,10 +65,10 @@ def crawled(tmp_path_factory) -> Path:
     return out
 
 
-def command(out: Path, *args: str) -> subprocess.CompletedProcess:
+def command(out: Path, *args: str, web: LocalWeb | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "scrapy", *args, "-s", f"PARQUET_DIR={out / 'documents'}",
                            "-s", f"AUDIT_DIR={out / 'audit'}"],
-                          cwd=REPO, env=crawl_env(None), capture_output=True, text=True, timeout=120)
+                          cwd=REPO, env=crawl_env(web), capture_output=True, text=True, timeout=120)
 
 
 def as_json(out: Path, *args: str) -> dict:
@@ -153,6 +153,11 @@ def test_a_new_crawl_requests_nothing_of_a_forgotten_host_not_even_robots_txt(fo
     assert len(new_rows) == len(skipped) and all(r[2].startswith("hmac-sha256:") for r in new_rows)
     for row in audit(out):
         assert f"://{FORGOTTEN}" not in (row[2] or "") + (row[4] or ""), row
+    # nor does the operator's own robots.txt check
+    robots = command(out, "robots", f"http://{FORGOTTEN}/jane", "http://www.example.com/private/x", web=web)
+    assert robots.returncode == 0, robots.stderr
+    assert f"forgotten http://{FORGOTTEN}/jane\n" in robots.stdout and "disallow http://www.example.com/" in robots.stdout
+    assert web.requests(FORGOTTEN) == []
 
 
 def test_forget_match_removes_exactly_the_documents_holding_the_text(crawled, tmp_path, serve):
