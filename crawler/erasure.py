@@ -311,10 +311,10 @@ class Journal:
 
 def run(job: Job, places: Places, now: datetime | None = None) -> dict[str, Any]:
     """Carry out the job (or finish an unfinished run of it) and return its
-    receipt, as recorded in the erasure log. Every check comes first: bad
-    input changes nothing."""
-    documents = existing_shards(places.documents, DOCUMENTS, "PARQUET_DIR")
-    audit = existing_shards(places.audit, AUDIT, "AUDIT_DIR")
+    receipt, as recorded in the erasure log. Every check of the input comes
+    first: bad input changes nothing."""
+    existing_shards(places.documents, DOCUMENTS, "PARQUET_DIR")
+    existing_shards(places.audit, AUDIT, "AUDIT_DIR")
     if job.selector is not None:
         denylist.load(places.denylist)
     read_key(places.key)
@@ -325,18 +325,15 @@ def run(job: Job, places: Places, now: datetime | None = None) -> dict[str, Any]
         raise ConfigError(f"another erasure (scrapy forget or expire) is running on {places.documents}: "
                           "wait for it to finish, then run this one again") from None
     try:
-        busy = [holder for folder in (places.documents, places.audit) for holder in lock_holders(folder)
-                if not holder.startswith(ERASURE_LOCK)]
-        if busy:
-            raise ConfigError(
-                f"a crawl is writing the datasets ({', '.join(busy)}): run this after it stops (stop it with "
-                "Ctrl-C; with JOBDIR it resumes later), so that nothing it stores escapes the erasure"
-            )
+        if job.selector is not None:
+            # before looking for crawls: one that read the deny list before this holds its locks already
+            denylist.add(places.denylist, [job.selector], "scrapy forget")
+        _refuse_while_crawling(places)
         journal, facts = Journal.begin(control_dir(places.documents) / JOURNALS, job, now or datetime.now(UTC))
         if facts["cutoff"] is not None:
             job = replace(job, cutoff=datetime.fromisoformat(facts["cutoff"]))
         if not published_files(places.erasures, facts["id"]):
-            entries = _carry_out(job, places, documents, audit, journal, facts["id"])
+            entries = _carry_out(job, places, journal, facts["id"])
             _record(places.erasures, _receipt(journal, facts, entries))
         receipt = _logged(places.erasures, facts["id"])
         journal.end()
@@ -345,28 +342,40 @@ def run(job: Job, places: Places, now: datetime | None = None) -> dict[str, Any]
     return receipt
 
 
-def _carry_out(job: Job, places: Places, documents: list[Path], audit: list[Path], journal: Journal,
-               erasure_id: str) -> list[str]:
-    """Deny list, documents, audit, in that order: a crawl starting meanwhile
-    already skips what is being erased. Returns the job's deny-list entries."""
+def _refuse_while_crawling(places: Places) -> None:
+    """A ConfigError while a crawl writes the datasets: what it stores after
+    the job has looked at its shards would escape the erasure."""
+    busy = [holder for folder in (places.documents, places.audit) for holder in lock_holders(folder)
+            if not holder.startswith(ERASURE_LOCK)]
+    if busy:
+        raise ConfigError(
+            f"a crawl is writing the datasets ({', '.join(busy)}): run this again after it stops (stop it "
+            "with Ctrl-C; with JOBDIR it resumes later), so that nothing it stores escapes the erasure"
+            + ("; the deny list has the entry already, so no crawl started from now on collects it"
+               if places.denylist.exists() else "")
+        )
+
+
+def _carry_out(job: Job, places: Places, journal: Journal, erasure_id: str) -> list[str]:
+    """Documents, then audit (the deny list has the selector already, so a
+    crawl starting meanwhile skips what is being erased); the shards are
+    listed now, with no crawl writing. Returns the job's deny-list entries."""
     key = privacy_key(places.key)
-    entries: list[Selector] = []
-    if job.selector is not None:
-        entries.append(job.selector)
-        denylist.add(places.denylist, entries, f"scrapy forget ({erasure_id})")
-    for path in documents:
+    for path in existing_shards(places.documents, DOCUMENTS, "PARQUET_DIR"):
         found = selected_documents(path, job)
         if found:
             journal.documents_found(path, found)
             edit_shard(path, DOCUMENTS, kept_documents(job))
     urls = frozenset(u for rows in journal.entries("documents").values() for row in rows
                      for u in (row["url"], row["requested_url"]))
+    entries: list[Selector] = []
     if job.selector is not None:
-        entries += [entry for entry in map(_url_entry, sorted(urls))
-                    if entry is not None and not job.selector.matches_url(entry.value)]
-        denylist.add(places.denylist, entries[1:], f"scrapy forget ({erasure_id}): URLs of the documents removed")
+        entries = [entry for entry in map(_url_entry, sorted(urls))
+                   if entry is not None and not job.selector.matches_url(entry.value)]
+        denylist.add(places.denylist, entries, f"scrapy forget ({erasure_id}): URLs of the documents removed")
+        entries.insert(0, job.selector)
     scope = AuditScope(job, urls)
-    for path in audit:
+    for path in existing_shards(places.audit, AUDIT, "AUDIT_DIR"):
         changed = changed_audit_rows(path, scope)
         if changed:
             journal.audit_found(path, changed)
