@@ -222,8 +222,11 @@ def denylist_path(settings: Any) -> Path:
 
 
 def crawl_denylist(crawler: Crawler) -> DenyList:
-    """The crawl's deny list, read once at start and kept on the crawler, so
-    the spider and the frontier apply the same entries."""
+    """The crawl's deny list, read once, when the frontier opens, and kept on
+    the crawler, so the spider and the frontier apply the same entries. By
+    then the crawl holds its shard locks: an erasure adds its entry, then
+    looks for crawls holding locks, so a crawl it does not find reads the
+    entry."""
     found: DenyList | None = getattr(crawler, "denylist", None)
     if found is None:
         found = load(denylist_path(crawler.settings))

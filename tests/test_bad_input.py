@@ -59,6 +59,7 @@ CASES: dict[str, list[str]] = {
     "crawl, CRAWL_ID with a split word": crawl_setting("CRAWL_ID", "news-test-1"),
     "crawl, CRAWL_ID unsafe in a file name": crawl_setting("CRAWL_ID", "../x"),
     "crawl, CRAWL_ID hidden from readers": crawl_setting("CRAWL_ID", "_x"),
+    "crawl, a bad line in PRIVACY_DENYLIST": crawl_setting("PRIVACY_DENYLIST", "{tmp}/junk.txt"),
     # demo
     "demo, --out is a file": ["demo", "--out", "{tmp}/junk.txt"],
     # robots

@@ -18,7 +18,8 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
-from crawler.denylist import crawl_denylist
+from crawler.denylist import DenyList, crawl_denylist, denylist_path
+from crawler.denylist import load as load_denylist
 from crawler.encodings import web_encoding
 from crawler.errors import ConfigError
 from crawler.extensions.audit import Audit, Skipped, audit
@@ -94,8 +95,9 @@ class WebSpider(scrapy.Spider):
             ) from None
         spider.extractor_name = extractor_name(spider.extractor)
         spider.purpose = settings.get("CRAWL_PURPOSE")
-        spider.denylist = crawl_denylist(crawler)  # read at start: a bad deny list stops the crawl here
-        if spider.denylist:  # forgotten skips are recorded by pseudonym: the key must be usable from the start
+        # A bad deny list, or a key forgotten skips cannot be recorded with, stops the crawl here with
+        # one line; the frontier reads the list again once the crawl holds its shard locks.
+        if load_denylist(denylist_path(settings)):
             privacy_key(key_path(settings))
         spider.token = settings.get("ROBOTSTXT_USER_AGENT")
         spider.follow_rel_nofollow = settings.getbool("SIGNALS_FOLLOW_REL_NOFOLLOW")
@@ -126,6 +128,10 @@ class WebSpider(scrapy.Spider):
     @cached_property
     def audit(self) -> Audit:
         return audit(self.crawler)
+
+    @cached_property
+    def denylist(self) -> DenyList:
+        return crawl_denylist(self.crawler)
 
     @cached_property
     def robots(self) -> RobotsMiddleware:
