@@ -88,6 +88,12 @@ AUDIT_FILE_SECONDS = 300.0
 PROGRESS_INTERVAL = 60.0
 PROGRESS_HOSTS = 20
 
+# --- Privacy: erasure, access and retention -----------------------------------
+PRIVACY_DENYLIST = None
+PRIVACY_KEY_FILE = None
+PRIVACY_ERASURES_DIR = None
+PRIVACY_RETENTION_DAYS = 0
+
 # --- Text extraction --------------------------------------------------------
 TEXT_EXTRACTOR = "crawler.text.main_text"
 

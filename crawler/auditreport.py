@@ -20,13 +20,17 @@ WINDOW = 60.0
 
 
 def load(directory: Path, host: str | None, domain: str | None,
-         since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
-    """The audit rows of a host or registered domain, oldest first; a
+         since: datetime | None, until: datetime | None, urls: list[str] | None = None) -> list[dict[str, Any]]:
+    """The audit rows of a host, a registered domain or, with `urls`, whose
+    URL is one of them (a URL and its pseudonym), oldest first; a
     ConfigError when `directory` is not an audit dataset."""
     import pyarrow.dataset as ds  # here: Scrapy imports every command at start-up, and this import alone adds ~50 MB
 
     dataset = open_dataset(checked_shards(directory, AUDIT, "AUDIT_DIR"), AUDIT)
-    field = ds.field("host") == host if host else ds.field("registered_domain") == domain
+    if urls:
+        field = ds.field("url").isin(urls)
+    else:
+        field = ds.field("host") == host if host else ds.field("registered_domain") == domain
     if since is not None:
         field &= ds.field("time") >= since
     if until is not None:

@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crawler.errors import ConfigError
-from crawler.shards import AUDIT, DOCUMENTS, Dataset
+from crawler.shards import AUDIT, DOCUMENTS, ERASURES, Dataset
 
-DATASETS = {dataset.name: dataset for dataset in (DOCUMENTS, AUDIT)}
+DATASETS = {dataset.name: dataset for dataset in (DOCUMENTS, AUDIT, ERASURES)}
 
 if TYPE_CHECKING:
     import pyarrow.dataset as ds
@@ -64,6 +64,15 @@ def checked_shards(directory: Path, expected: Dataset, setting: str) -> list[Pat
             what = f"a {name} shard" if name else "not a shard written by this crawler"
             raise ConfigError(f"{path} is {what}, not {expected.name}: {give}")
     return files
+
+
+def existing_shards(directory: Path, expected: Dataset, setting: str) -> list[Path]:
+    """Like `checked_shards`, but a folder that does not exist yet, or holds
+    no shard yet, is an empty dataset: an erasure of a host never crawled
+    still has its place on the deny list."""
+    if not directory.exists() or (directory.is_dir() and not shard_files(directory)):
+        return []
+    return checked_shards(directory, expected, setting)
 
 
 def older_shards(directory: Path) -> list[tuple[Path, Dataset, Callable[[], pa.Table]]]:

@@ -12,7 +12,7 @@ fetched but not yet published is fetched again, and none is stored twice.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from crawler.urls import Recent
@@ -112,6 +112,12 @@ class Frontier:
             "SELECT fp, request FROM urls WHERE host = ? AND state = 0 ORDER BY seq", (host,)
         ).fetchall()
         return [(_fp(key), request) for key, request in rows]
+
+    def all_queued(self) -> Iterator[tuple[int, bytes]]:
+        """Every queued request, read as the caller goes (a resumed frontier
+        may hold millions)."""
+        for key, request in self.db.execute("SELECT fp, request FROM urls WHERE state = 0"):
+            yield _fp(key), request
 
     def done(self, fps: Iterable[int]) -> None:
         self.db.executemany(

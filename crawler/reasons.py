@@ -38,6 +38,8 @@ REASONS: dict[str, str] = {
     "cap": "a crawl limit was reached (CRAWL_MAX_PAGES, LIMITS_PAGES_PER_HOST, LIMITS_LINKS_PER_PAGE, "
     "DEPTH_LIMIT, SITEMAPS_MAX_URLS, SITEMAPS_MAX_DEPTH)",
     "type": "a content type the crawl does not keep",
+    "forgotten": "erased on request (scrapy forget): selected by the deny list PRIVACY_DENYLIST, so "
+    "never requested, and never stored if its text holds a forgotten text",
 }
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request
 from scrapy.core.scheduler import BaseScheduler
 
+from crawler.denylist import crawl_denylist
 from crawler.extensions.audit import audit
 from crawler.extensions.politeness import politeness
 from crawler.frontier import Frontier
@@ -71,6 +72,12 @@ def unpack_request(blob: bytes, spider: Spider) -> Request:
         errback=getattr(spider, errback) if errback else None,
         meta=meta, headers=headers, dont_filter=dont_filter, priority=priority,
     )
+
+
+def packed_url(blob: bytes) -> str:
+    """The URL of a frontier row, without building its request."""
+    url: str = pickle.loads(blob)[0]  # noqa: S301 - our rows
+    return url
 
 
 def _name(callback: Any) -> str | None:
@@ -123,6 +130,7 @@ class PoliteScheduler(BaseScheduler):
         self.robots, self.netguard = robots, netguard
         self.politeness = politeness(self.crawler)
         self.audit = audit(self.crawler)
+        self.denylist = crawl_denylist(self.crawler)
         self.downloader = self.crawler.engine.downloader
         self._open_frontier()
         signals = self.crawler.signals
@@ -145,10 +153,11 @@ class PoliteScheduler(BaseScheduler):
             rows = published_columns(self.documents_dir, crawl_id(self.crawler), ["url", "requested_url"])
             published = {url_fingerprint(r[c]) for r in rows for c in ("url", "requested_url")}
             again = self.frontier.recover(published)
+            forgotten = self._drop_forgotten()
             self.frontier.commit()
             logger.info(
-                "Resuming crawl %s from JOBDIR=%s: %d documents already published, %d requests to send again",
-                crawl_id(self.crawler), self.jobdir, len(rows), again,
+                "Resuming crawl %s from JOBDIR=%s: %d documents already published, %d requests to send again, "
+                "%d dropped as forgotten", crawl_id(self.crawler), self.jobdir, len(rows), again, forgotten,
             )
         self.queued = self.frontier.queued_hosts()
         self.per_host = self.frontier.pages()
@@ -156,6 +165,21 @@ class PoliteScheduler(BaseScheduler):
         self.pending = sum(self.queued.values())
         for host in self.queued:
             self._offer(host)
+
+    def _drop_forgotten(self) -> int:
+        """Skip every queued request the deny list selects: erased since the
+        crawl stopped, they are never requested."""
+        if not self.denylist:
+            return 0
+        dropped = []
+        for fp, blob in self.frontier.all_queued():
+            url = packed_url(blob)
+            detail = self.denylist.forbids(url)
+            if detail is not None:
+                self.audit.skip("forgotten", url, detail)
+                dropped.append(fp)
+        self.frontier.done(dropped)
+        return len(dropped)
 
     def close(self, reason: str) -> None:
         if self.pending:
@@ -181,6 +205,12 @@ class PoliteScheduler(BaseScheduler):
             return self._not_followed(request)
         if checked != request.url:
             request = request.replace(url=checked)
+        forgotten = self.denylist.forbids(request.url) if self.denylist else None
+        if forgotten is not None:
+            # every request passes here (seeds, links, sitemaps, redirects): an erased URL, and
+            # the robots.txt of a host erased whole, are never requested
+            self.audit.skip("forgotten", request.url, forgotten)
+            return self._not_followed(request)
         refusal = self.netguard.refusal(request)
         if refusal is not None:
             self.audit.skip("private-address", request.url, f"{refusal}: never connected to{_brought_by(request)}")

@@ -90,6 +90,27 @@ AUDIT_SCHEMA = pa.schema(
 )
 AUDIT_DICTIONARY_COLUMNS = ["crawl_id", "event", "host", "registered_domain", "reason"]
 
+# One row per erasure (`scrapy forget`) or expiry (`scrapy expire`) carried
+# out: the receipt, kept so that the operator can prove it later.
+ERASURE_SCHEMA_VERSION = "1"
+ERASURE_SCHEMA = pa.schema(
+    [
+        pa.field("erasure_id", pa.string(), nullable=False),
+        pa.field("action", pa.string(), nullable=False),
+        pa.field("selector", pa.string(), nullable=False),
+        pa.field("reason", pa.string()),
+        pa.field("requested", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("completed", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("documents_removed", pa.int64(), nullable=False),
+        pa.field("documents_per_crawl",
+                 pa.list_(pa.struct([("crawl_id", pa.string()), ("documents", pa.int64())])), nullable=False),
+        pa.field("audit_rows_pseudonymised", pa.int64(), nullable=False),
+        pa.field("files_rewritten", pa.list_(pa.string()), nullable=False),
+        pa.field("digests", pa.list_(pa.string()), nullable=False),
+        pa.field("denylist_entries", pa.list_(pa.string()), nullable=False),
+    ]
+)
+
 
 def audit_row_bytes(row: Mapping[str, Any]) -> int:
     return len(row.get("url") or "") + len(row.get("detail") or "") + 128
@@ -147,6 +168,8 @@ DOCUMENTS = Dataset(
     {"body": "decoded (content-coding removed)"},
 )
 AUDIT = Dataset("audit", AUDIT_SCHEMA, AUDIT_SCHEMA_VERSION, audit_row_bytes, AUDIT_DICTIONARY_COLUMNS, {})
+ERASURES = Dataset("erasures", ERASURE_SCHEMA, ERASURE_SCHEMA_VERSION, lambda row: 64 * len(row["digests"]) + 1024,
+                   ["action"], {})
 
 
 class ShardWriter:
@@ -329,7 +352,10 @@ class ShardWriter:
         self._writer = self._file = self._staging_path = None
 
     def _next_name(self) -> str:
-        return f"{self.prefix}-{len(self.shards):05d}.parquet"
+        """One past the highest number published: an erasure may have removed
+        a shard left empty, so the count of shards can name a file that exists."""
+        numbers = [int(s.file.rsplit("-", 1)[1].split(".", 1)[0]) for s in self.shards]
+        return f"{self.prefix}-{max(numbers, default=-1) + 1:05d}.parquet"
 
     def _open(self) -> None:
         self._staging_path = self._staging / (self._next_name() + ".inprogress")
@@ -450,6 +476,23 @@ class ShardLock:
         if not self._handle.closed:
             self.path.unlink(missing_ok=True)
             self._handle.close()
+
+
+def lock_holders(directory: Path) -> list[str]:
+    """Who holds a lock on a dataset folder now, one `<prefix> (process N)`
+    each: a lock file left by a killed process locks nothing and is not named."""
+    held = []
+    for path in sorted((control_dir(directory) / LOCKS).glob("*.lock")):
+        try:
+            handle = open(path)  # noqa: SIM115 - closed below
+        except FileNotFoundError:
+            continue  # released meanwhile
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                held.append(f"{path.stem} ({handle.read().strip() or 'another process'})")
+    return held
 
 
 def _migrate(directory: Path) -> None:

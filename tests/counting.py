@@ -27,10 +27,17 @@ def peak_rss() -> int:
     return int(line.split()[1]) * 1024
 
 
+def arrow_peak() -> int | None:
+    """The most memory pyarrow's default pool held at once: the Arrow data itself, without the
+    allocator's slack that RSS also counts."""
+    pyarrow = sys.modules.get("pyarrow")
+    return pyarrow.default_memory_pool().max_memory() if pyarrow is not None else None
+
+
 def report() -> None:
     imported = [name for name in HEAVY if name in sys.modules]
     with open(os.environ["COUNTS_FILE"], "w") as out:
-        json.dump({**COUNTS, "heavy_imports": imported, "peak_rss": peak_rss()}, out)
+        json.dump({**COUNTS, "heavy_imports": imported, "peak_rss": peak_rss(), "arrow_peak": arrow_peak()}, out)
 
 
 def counted(name, function):

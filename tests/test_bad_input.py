@@ -21,6 +21,9 @@ SEED = "http://www.example.com/"
 OUT = ["-s", "PARQUET_DIR={out}/documents", "-s", "AUDIT_DIR={out}/audit"]
 
 
+DATASET = ["-s", "PARQUET_DIR={tmp}/dataset/documents", "-s", "AUDIT_DIR={tmp}/dataset/audit"]
+
+
 def crawl(*extra: str) -> list[str]:
     return ["crawl", "web", *OUT, *extra]
 
@@ -56,6 +59,7 @@ CASES: dict[str, list[str]] = {
     "crawl, CRAWL_ID with a split word": crawl_setting("CRAWL_ID", "news-test-1"),
     "crawl, CRAWL_ID unsafe in a file name": crawl_setting("CRAWL_ID", "../x"),
     "crawl, CRAWL_ID hidden from readers": crawl_setting("CRAWL_ID", "_x"),
+    "crawl, a bad line in PRIVACY_DENYLIST": crawl_setting("PRIVACY_DENYLIST", "{tmp}/junk.txt"),
     # demo
     "demo, --out is a file": ["demo", "--out", "{tmp}/junk.txt"],
     # robots
@@ -75,6 +79,33 @@ CASES: dict[str, list[str]] = {
     "audit, neither --host nor --domain": ["audit", "{tmp}/dataset/audit"],
     "audit, bad --since": ["audit", "{tmp}/dataset/audit", "--host", "www.example.com", "--since", "yesterday"],
     "audit, no folder": ["audit", "--host", "www.example.com"],
+    "audit, --url not http": ["audit", "{tmp}/dataset/audit", "--url", "ftp://www.example.com/"],
+    "audit, --host and --url": ["audit", "{tmp}/dataset/audit", "--host", "www.example.com", "--url", SEED],
+    # lookup, forget, expire: what they select, and the datasets and files the settings name
+    "lookup, no selector": ["lookup", *DATASET],
+    "lookup, two selectors": ["lookup", "--host", "www.example.com", "--domain", "example.com", *DATASET],
+    "lookup, --url not http": ["lookup", "--url", "ftp://www.example.com/", *DATASET],
+    "lookup, --domain that is a host": ["lookup", "--domain", "www.example.com", *DATASET],
+    "lookup, --match too short": ["lookup", "--match", "ab", *DATASET],
+    "lookup, a positional argument": ["lookup", "www.example.com", *DATASET],
+    "lookup, missing PARQUET_DIR": ["lookup", "--host", "www.example.com", "-s", "PARQUET_DIR={tmp}/missing"],
+    "lookup, PARQUET_DIR holds audit shards": ["lookup", "--host", "www.example.com",
+                                               "-s", "PARQUET_DIR={tmp}/dataset/audit"],
+    "lookup, --export into a missing folder": ["lookup", "--host", "www.example.com",
+                                               "--export", "{tmp}/missing/out.parquet", *DATASET],
+    "forget, no selector": ["forget", *DATASET],
+    "forget, --host not a host": ["forget", "--host", SEED, *DATASET],
+    "forget, --match of two lines": ["forget", "--match", "Jane\nRoe", *DATASET],
+    "forget, truncated shard": ["forget", "--host", "www.example.com", "-s", "PARQUET_DIR={tmp}/truncated"],
+    "forget, PARQUET_DIR holds audit shards": ["forget", "--host", "www.example.com",
+                                               "-s", "PARQUET_DIR={tmp}/dataset/audit"],
+    "forget, a bad line in PRIVACY_DENYLIST": ["forget", "--host", "www.example.com", *DATASET,
+                                               "-s", "PRIVACY_DENYLIST={tmp}/junk.txt"],
+    "forget, PRIVACY_KEY_FILE not a key": ["forget", "--host", "www.example.com", *DATASET,
+                                           "-s", "PRIVACY_KEY_FILE={tmp}/junk.txt"],
+    "expire, PRIVACY_RETENTION_DAYS 0": ["expire", *DATASET],
+    "expire, PRIVACY_RETENTION_DAYS not a number": ["expire", *DATASET, "-s", "PRIVACY_RETENTION_DAYS=a year"],
+    "expire, truncated shard": ["expire", "-s", "PARQUET_DIR={tmp}/truncated", "-s", "PRIVACY_RETENTION_DAYS=30"],
     # upgrade
     "upgrade, no folder": ["upgrade"],
     "upgrade, missing folder": ["upgrade", "{tmp}/missing"],

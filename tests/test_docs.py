@@ -75,6 +75,8 @@ def test_site_owner_page_matches_the_settings():
         f"not answered within {settings.DOWNLOAD_TIMEOUT:g} seconds is not asked for again",
         f"the default purpose is `{settings.CRAWL_PURPOSE}`",
         f"`User-agent: {settings.ROBOTSTXT_USER_AGENT}` then `Disallow: /`",
+        "stored pages are kept until the operator erases them" if settings.PRIVACY_RETENTION_DAYS == 0
+        else f"stored pages are kept for {settings.PRIVACY_RETENTION_DAYS:g} days",
     ]
     for phrase in expected:
         assert " ".join(phrase.split()) in page, phrase

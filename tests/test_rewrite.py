@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from crawler.errors import ConfigError
-from crawler.rewrite import conform, refresh_manifest, rewrite_shard
+from crawler.rewrite import conform, edit_shard, refresh_manifest, rewrite_shard
 from crawler.shards import (
     DOCUMENT_SCHEMA,
     DOCUMENTS,
@@ -99,3 +99,35 @@ def test_upgrade_makes_one_schema_for_every_reader(tmp_path):
     again = subprocess.run([sys.executable, "-m", "scrapy", "upgrade", str(folder)], cwd=REPO,
                            capture_output=True, text=True, timeout=120)
     assert again.stdout.strip() == f"{folder}: 0 shards upgraded"
+
+
+def test_a_crawl_writing_again_after_a_shard_was_removed_overwrites_nothing(tmp_path):
+    for i in range(3):
+        write(tmp_path, "c1", DOCUMENT_SCHEMA, "2", [row(i)])
+    rewrite_shard(tmp_path / "c1-00001.parquet", None, DOCUMENTS)  # an erasure left it empty
+    last = write(tmp_path, "c1", DOCUMENT_SCHEMA, "2", [row(9)])
+    assert last.name == "c1-00003.parquet"
+    ids = sorted(i for p in tmp_path.glob("*.parquet") for i in pq.read_table(p).column("id").to_pylist())
+    assert ids == ["<urn:uuid:0>", "<urn:uuid:2>", "<urn:uuid:9>"]
+
+
+def test_an_edit_reads_and_writes_one_row_group_at_a_time(tmp_path):
+    w = ShardWriter(tmp_path, "c1", DOCUMENT_SCHEMA, schema_version="2", row_bytes=document_row_bytes,
+                    row_group_bytes=25_000, file_bytes=10**9, metadata={"dataset": "documents"})
+    for i in range(10):
+        w.write(row(i))
+    w.close()
+    path = tmp_path / w.shards[0].file
+    seen = []
+
+    def drop_odd(table):
+        seen.append(table.num_rows)
+        return table.filter([int(i[len("<urn:uuid:"):-1]) % 2 == 0 for i in table.column("id").to_pylist()])
+
+    assert edit_shard(path, DOCUMENTS, drop_odd) == 5
+    assert max(seen) < 10 and sum(seen) == 10
+    assert pq.read_table(path).column("id").to_pylist() == [f"<urn:uuid:{i}>" for i in range(0, 10, 2)]
+    assert manifest(tmp_path, "c1")["rows"] == 5
+    assert edit_shard(path, DOCUMENTS, lambda table: table.slice(0, 0)) == 0
+    assert not path.exists() and manifest(tmp_path, "c1")["shards"] == []
+    assert list((control_dir(tmp_path) / "staging").iterdir()) == []

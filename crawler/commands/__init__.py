@@ -1,8 +1,10 @@
-"""Project commands: `crawl` (Scrapy's, with clean configuration errors), `demo`, `verify`,
-`robots`, `audit`. Bad input is one `error:` line on stderr and exit code 2."""
+"""Project commands: `crawl` (Scrapy's, with clean configuration errors), `demo`,
+`robots`, `audit`, `verify`, `upgrade`, and the privacy commands `lookup`, `forget`
+and `expire`. Bad input is one `error:` line on stderr and exit code 2."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from scrapy.commands import ScrapyCommand
@@ -26,3 +28,16 @@ def fail(command: ScrapyCommand, message: str, exitcode: int = BAD_INPUT) -> Non
     """Report a problem the operator must fix as one line, with no traceback."""
     print(f"error: {message}", file=sys.stderr)
     command.exitcode = exitcode
+
+
+SELECTOR_SYNTAX = "--url URL | --prefix URL | --host HOST | --domain DOMAIN | --match TEXT"
+
+
+def add_selector_options(parser: argparse.ArgumentParser) -> None:
+    """The options that name what an erasure or a lookup selects."""
+    parser.add_argument("--url", help="the document at this URL (exact, in canonical form), or requested at it")
+    parser.add_argument("--prefix", help="every document whose URL, or the URL it was requested at, starts with this")
+    parser.add_argument("--host", help="every document of this host, e.g. www.example.com")
+    parser.add_argument("--domain", help="every document of this registered domain, e.g. example.co.uk")
+    parser.add_argument("--match", help="every document whose URL or text contains this literal text "
+                        "(case-sensitive), e.g. a name or an e-mail address")

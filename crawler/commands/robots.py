@@ -1,7 +1,8 @@
 """`scrapy robots URL [URL ...] [--agent TOKEN] [--file PATH]`: what the
 crawler's robots.txt policy says about each URL, for site owners and
 operators. Without `--file`, the live robots.txt is fetched through the
-crawler's own fetch path and status-code policy."""
+crawler's own fetch path and status-code policy, except for a URL on the
+deny list (PRIVACY_DENYLIST): erased on request, it is never requested."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from typing import Any
 import scrapy
 from scrapy.commands import ScrapyCommand
 
+from crawler import denylist
 from crawler.commands import check_settings, fail
+from crawler.denylist import denylist_path
+from crawler.errors import ConfigError
 from crawler.middlewares.robots import RobotsMiddleware, request_origin
 from crawler.reasons import escape
 from crawler.robots import parse
@@ -105,11 +109,20 @@ class Command(ScrapyCommand):
 
     def _live(self, urls: list[str], agent: str) -> list[str]:
         assert self.crawler_process is not None and self.settings is not None
+        try:
+            forgotten = denylist.load(denylist_path(self.settings))
+        except ConfigError as error:
+            fail(self, str(error))
+            return []
+        lines = [f"{'forgotten':8} {url}\n         {why}: its robots.txt is not fetched"
+                 for url in urls if (why := forgotten.forbids(url)) is not None]
+        urls = [url for url in urls if forgotten.forbids(url) is None]
+        if not urls:
+            return lines
         self.settings.set("ITEM_PIPELINES", {}, priority="cmdline")
         self.settings.set("ROBOTS_RETRY_TIMES", 0, priority="cmdline")
         # robots.txt is what is reported: no purpose that calls for tdmrep.json
         self.settings.set("CRAWL_PURPOSE", "search", priority="cmdline")
-        lines: list[str] = []
         self.crawler_process.crawl(_RobotsCheck, urls=urls, agent=agent, lines=lines)
         self.crawler_process.start()
         return lines

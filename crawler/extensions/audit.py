@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from scrapy.exceptions import IgnoreRequest
 from crawler.extensions import enabled
 from crawler.hooks import request_sent, shard_publishing
 from crawler.job import crawl_id
+from crawler.pseudonyms import key_path, privacy_key, pseudonym
 from crawler.reasons import escape, skip_message
 from crawler.responses import valid_status
 from crawler.shards import AUDIT, ShardWriteError
@@ -80,14 +82,20 @@ class Audit:
     def skip(self, reason: str, url: str, detail: str = "") -> None:
         """Record that `url` was skipped for `reason`; repeated calls for the
         same URL and reason are recorded once (within a bounded memory of
-        recent skips)."""
+        recent skips). A URL erased on request (`forgotten`) is logged, but
+        recorded by its keyed pseudonym: the audit never holds it in clear again."""
         key = hash((reason, url))
         if key in self._recorded:
             return
         self._recorded.add(key)
         logger.info(skip_message(reason, url, detail))
         self.stats.inc_value(f"skipped/{reason}")
-        self.record("skip", urlsplit(url).hostname or "", url, reason=reason, detail=detail or None)
+        recorded = pseudonym(self._privacy_key, url) if reason == "forgotten" else url
+        self.record("skip", urlsplit(url).hostname or "", recorded, reason=reason, detail=detail or None)
+
+    @cached_property
+    def _privacy_key(self) -> bytes:
+        return privacy_key(key_path(self.crawler.settings))
 
     def _request_sent(
         self, request: Request, response: Response | None, error: Exception | None, sent_at: float,

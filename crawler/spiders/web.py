@@ -18,6 +18,8 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
+from crawler.denylist import DenyList, crawl_denylist, denylist_path
+from crawler.denylist import load as load_denylist
 from crawler.encodings import web_encoding
 from crawler.errors import ConfigError
 from crawler.extensions.audit import Audit, Skipped, audit
@@ -28,6 +30,7 @@ from crawler.language import identify
 from crawler.limits import query_key, trap
 from crawler.middlewares.robots import RobotsMiddleware
 from crawler.page import HTML_TYPES, links, markup_problem, media_type, parse_html
+from crawler.pseudonyms import key_path, privacy_key
 from crawler.reasons import escape
 from crawler.resolver import PrivateAddressError
 from crawler.responses import binary_problem
@@ -93,6 +96,10 @@ class WebSpider(scrapy.Spider):
             ) from None
         spider.extractor_name = extractor_name(spider.extractor)
         spider.purpose = settings.get("CRAWL_PURPOSE")
+        # A bad deny list, or a key forgotten skips cannot be recorded with, stops the crawl here with
+        # one line; the frontier reads the list again once the crawl holds its shard locks.
+        if load_denylist(denylist_path(settings)):
+            privacy_key(key_path(settings))
         spider.token = settings.get("ROBOTSTXT_USER_AGENT")
         spider.follow_rel_nofollow = settings.getbool("SIGNALS_FOLLOW_REL_NOFOLLOW")
         spider.sitemap_caps = (
@@ -122,6 +129,10 @@ class WebSpider(scrapy.Spider):
     @cached_property
     def audit(self) -> Audit:
         return audit(self.crawler)
+
+    @cached_property
+    def denylist(self) -> DenyList:
+        return crawl_denylist(self.crawler)
 
     @cached_property
     def robots(self) -> RobotsMiddleware:
@@ -210,12 +221,20 @@ class WebSpider(scrapy.Spider):
                 else:
                     self.audit.skip("nofollow", response.url, f"{decision.follow_detail}: its links are not followed")
             if decision.store is None:
-                yield self._document(response, self.extractor(html, tree), self.extractor_name, signals)
+                yield from self._store(response, self.extractor(html, tree), self.extractor_name, signals)
         else:
             decision, signals = self._signals(response, [])
             if decision.store is None:
                 text = response.text if isinstance(response, TextResponse) else ""
-                yield self._document(response, text, "plain" if text else "none", signals)
+                yield from self._store(response, text, "plain" if text else "none", signals)
+
+    def _store(self, response: Response, text: str, extractor: str, signals: Signals) -> Iterator[dict[str, Any]]:
+        """The page's document, unless its text holds a text erased on request."""
+        forgotten = self.denylist.forbids_text(text) if self.denylist else None
+        if forgotten is not None:
+            self.audit.skip("forgotten", response.url, forgotten)
+            return
+        yield self._document(response, text, extractor, signals)
 
     def _signals(self, response: Response, metas: list[tuple[str, str]]) -> tuple[Decision, Signals]:
         headers = {
