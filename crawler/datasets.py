@@ -9,8 +9,6 @@ what pyarrow's own discovery skips too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,10 +73,10 @@ def existing_shards(directory: Path, expected: Dataset, setting: str) -> list[Pa
     return checked_shards(directory, expected, setting)
 
 
-def older_shards(directory: Path) -> list[tuple[Path, Dataset, Callable[[], pa.Table]]]:
-    """The shards of a dataset folder written with an older schema version:
-    each with its dataset and a loader (one shard in memory at a time), or
-    a ConfigError for a folder that is not a dataset of this crawler."""
+def older_shards(directory: Path) -> list[tuple[Path, Dataset]]:
+    """The shards of a dataset folder written with an older schema version,
+    each with its dataset, or a ConfigError for a folder that is not a
+    dataset of this crawler."""
     if not directory.is_dir():
         raise ConfigError(f"{directory} is not a folder: give a dataset folder (PARQUET_DIR or AUDIT_DIR)")
     older = []
@@ -88,7 +86,7 @@ def older_shards(directory: Path) -> list[tuple[Path, Dataset, Callable[[], pa.T
         if dataset is None:
             raise ConfigError(f"{path} is not a shard written by this crawler: move it out of the folder")
         if metadata.get(b"schema_version", b"").decode() != dataset.schema_version:
-            older.append((path, dataset, partial(pq.read_table, path)))
+            older.append((path, dataset))
     return older
 
 

@@ -67,12 +67,6 @@ def _with_metadata(dataset: Dataset) -> pa.Schema:
     })
 
 
-def rewrite_shard(path: Path, table: pa.Table | None, dataset: Dataset) -> None:
-    """Replace the published shard `path` by `table` (None or no rows: remove
-    it), atomically, and bring its crawl's manifest up to date."""
-    _replace(path, dataset, lambda: [] if table is None else [table])
-
-
 def edit_shard(path: Path, dataset: Dataset, edit: Callable[[pa.Table], pa.Table]) -> int:
     """Rewrite the published shard `path` with `edit` applied to each of its
     row groups (in the current schema), atomically: the shard is read under

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from crawler.errors import ConfigError
-from crawler.rewrite import conform, edit_shard, refresh_manifest, rewrite_shard
+from crawler.rewrite import conform, edit_shard, refresh_manifest
 from crawler.shards import (
     DOCUMENT_SCHEMA,
     DOCUMENTS,
@@ -50,8 +50,7 @@ def test_conform_adds_new_columns_as_nulls():
 
 def test_a_rewrite_replaces_the_shard_and_its_manifest_entry(tmp_path):
     path = write(tmp_path, "c1", DOCUMENT_SCHEMA, "2", [row(i) for i in range(5)])
-    kept = pq.read_table(path).slice(0, 2)
-    rewrite_shard(path, kept, DOCUMENTS)
+    edit_shard(path, DOCUMENTS, lambda table: table.slice(0, 2))
     assert pq.read_table(path).column("id").to_pylist() == ["<urn:uuid:0>", "<urn:uuid:1>"]
     entry = manifest(tmp_path, "c1")
     assert entry["rows"] == 2 and entry["shards"][0]["bytes"] == path.stat().st_size
@@ -60,7 +59,7 @@ def test_a_rewrite_replaces_the_shard_and_its_manifest_entry(tmp_path):
 
 def test_a_shard_left_empty_is_removed(tmp_path):
     path = write(tmp_path, "c1", DOCUMENT_SCHEMA, "2", [row(1)])
-    rewrite_shard(path, pq.read_table(path).slice(0, 0), DOCUMENTS)
+    edit_shard(path, DOCUMENTS, lambda table: table.slice(0, 0))
     assert not path.exists()
     assert manifest(tmp_path, "c1")["shards"] == []
 
@@ -69,7 +68,7 @@ def test_a_crawl_still_writing_is_not_rewritten(tmp_path):
     path = write(tmp_path, "c1", DOCUMENT_SCHEMA, "2", [row(1)])
     lock = ShardLock(tmp_path, "c1")
     with pytest.raises(ConfigError, match="crawl c1 is being written"):
-        rewrite_shard(path, None, DOCUMENTS)
+        edit_shard(path, DOCUMENTS, lambda table: table)
     lock.release()
     assert path.exists()
 
@@ -104,7 +103,7 @@ def test_upgrade_makes_one_schema_for_every_reader(tmp_path):
 def test_a_crawl_writing_again_after_a_shard_was_removed_overwrites_nothing(tmp_path):
     for i in range(3):
         write(tmp_path, "c1", DOCUMENT_SCHEMA, "2", [row(i)])
-    rewrite_shard(tmp_path / "c1-00001.parquet", None, DOCUMENTS)  # an erasure left it empty
+    edit_shard(tmp_path / "c1-00001.parquet", DOCUMENTS, lambda table: table.slice(0, 0))  # an erasure left it empty
     last = write(tmp_path, "c1", DOCUMENT_SCHEMA, "2", [row(9)])
     assert last.name == "c1-00003.parquet"
     ids = sorted(i for p in tmp_path.glob("*.parquet") for i in pq.read_table(p).column("id").to_pylist())

@@ -11,7 +11,7 @@ from scrapy.commands import ScrapyCommand
 from crawler.commands import fail
 from crawler.datasets import older_shards
 from crawler.errors import ConfigError
-from crawler.rewrite import rewrite_shard
+from crawler.rewrite import edit_shard
 
 
 class Command(ScrapyCommand):
@@ -31,8 +31,8 @@ class Command(ScrapyCommand):
         try:
             plans = [(Path(arg), older_shards(Path(arg))) for arg in args]
             for directory, shards in plans:
-                for path, dataset, table in shards:
-                    rewrite_shard(path, table(), dataset)
+                for path, dataset in shards:
+                    edit_shard(path, dataset, lambda table: table)  # read under the lock, in the current schema
                 total = len(shards)
                 print(f"{directory}: {total} shard{'s' * (total != 1)} upgraded")
         except ConfigError as error:
