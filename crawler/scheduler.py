@@ -100,7 +100,13 @@ class PoliteScheduler(BaseScheduler):
         self._committed = monotonic()
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> PoliteScheduler:
+    def from_crawler(cls, crawler: Crawler) -> BaseScheduler:
+        """This scheduler, or with FRONTIER_REDIS_URL the same decisions over
+        the frontier the crawl's workers share (`crawler.sharedscheduler`)."""
+        if crawler.settings.get("FRONTIER_REDIS_URL"):
+            from crawler.sharedscheduler import SharedScheduler  # redis-py only where it is used
+
+            return SharedScheduler(crawler)
         return cls(crawler)
 
     def open(self, spider: Spider) -> None:

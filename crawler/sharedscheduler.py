@@ -1,0 +1,373 @@
+"""The frontier of one worker of a crawl shared through Redis
+(`crawler.sharedfrontier`), with PoliteScheduler's decisions: a request
+leaves for the downloader only when its host may take it, its origin's
+robots.txt is known and allows crawling, and the host is not paused or
+given up. What changes is where the queues and the host gate live: a
+worker leases a due host from Redis with the head of its queue, sends that
+one request, and gives the lease back once the request has left the
+downloader, with the host's politeness state, for any worker to take next.
+
+Claims are made only while the downloader has room, and while no host is
+due the worker asks again when the earliest one will be (at most every
+POLL_SECONDS, for hosts other workers add), so an idle worker costs Redis a
+few calls a second. A heartbeat keeps the worker alive in Redis; the same
+loop reaps workers whose liveness lapsed, so their leased requests return
+to the frontier and are fetched by the others.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import deque
+from dataclasses import dataclass
+from time import monotonic
+from typing import TYPE_CHECKING, Any
+
+from redis import RedisError
+from scrapy import Request, signals
+from scrapy.core.scheduler import BaseScheduler
+from scrapy.utils.asyncio import call_later, create_looping_call
+from scrapy.utils.defer import deferred_from_coro
+
+from crawler.errors import WorkerFenced
+from crawler.extensions.audit import audit
+from crawler.extensions.politeness import politeness
+from crawler.hooks import page_settled, page_stored, robots_resolved
+from crawler.middlewares.netguard import NetguardMiddleware
+from crawler.middlewares.robots import Readiness, RobotsMiddleware, request_origin
+from crawler.sharedfrontier import record_fingerprint, signed
+from crawler.urls import Recent, url_fingerprint
+from crawler.workers import worker_frontier
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+_TRANSIENT_META = ("download_slot", "download_latency")
+POLL_SECONDS = 0.25
+CLAIM_BATCH = 32
+FENCED, UNAVAILABLE = "fenced", "frontier-unavailable"
+
+
+def pack_record(fp: int, host: str, request: Request) -> str:
+    """A request as a shared frontier record, `fp|host|json`: plain data that
+    any worker turns back into the request, never a pickle."""
+    if request.method != "GET" or request.body or request.cb_kwargs:
+        raise ValueError(f"the frontier stores plain GET requests only, not {request!r}")
+    meta = {k: v for k, v in request.meta.items() if k not in _TRANSIENT_META}
+    headers = {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in request.headers.items()}
+    try:
+        data = json.dumps(
+            [request.url, _name(request.callback), _name(request.errback), meta, headers,
+             request.dont_filter, request.priority],
+            separators=(",", ":"), ensure_ascii=False,
+        )
+    except TypeError as exc:
+        raise ValueError(f"the frontier stores plain data in meta only ({exc}): {request!r}") from None
+    return f"{signed(fp)}|{host}|{data}"
+
+
+def unpack_record(record: str, spider: Spider) -> tuple[int, Request]:
+    """The fingerprint and request a record holds, callbacks bound to `spider`."""
+    url, callback, errback, meta, headers, dont_filter, priority = json.loads(record.split("|", 2)[2])
+    return record_fingerprint(record), Request(
+        url, callback=getattr(spider, callback) if callback else None,
+        errback=getattr(spider, errback) if errback else None,
+        meta=meta, headers=headers, dont_filter=dont_filter, priority=priority,
+    )
+
+
+def _name(callback: Any) -> str | None:
+    return callback.__name__ if callback is not None else None
+
+
+@dataclass
+class _Claimed:
+    host: str
+    fp: int
+    record: str
+    request: Request
+
+
+class SharedScheduler(BaseScheduler):
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.max_pages = settings.getint("CRAWL_MAX_PAGES")
+        self.max_per_host = settings.getint("LIMITS_PAGES_PER_HOST")
+        self.concurrency = settings.getint("CONCURRENT_REQUESTS")
+        self.timeout = settings.getfloat("FRONTIER_WORKER_TIMEOUT")
+        self.ready: deque[_Claimed] = deque()  # leased, to be handed out
+        self.in_flight: dict[str, _Claimed] = {}  # host -> the request handed out under its lease
+        self.waiting: dict[str, list[_Claimed]] = {}  # origin -> leased, waiting for its robots.txt
+        self.parsing: dict[int, str] = {}  # fingerprint -> host, handed out and not yet parsed
+        self._recent = Recent(100_000)  # fingerprints this worker offered the frontier lately
+        self._claim_after = 0.0
+        self._wake_at: float | None = None
+        self._pending = (0.0, True)  # (when asked, whether the crawl had work)
+        self._stopping = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedScheduler:
+        return cls(crawler)
+
+    def open(self, spider: Spider) -> None:
+        robots = self.crawler.get_downloader_middleware(RobotsMiddleware)
+        netguard = self.crawler.get_downloader_middleware(NetguardMiddleware)
+        if robots is None or netguard is None:
+            raise RuntimeError("SharedScheduler needs RobotsMiddleware and NetguardMiddleware")
+        shared = worker_frontier(self.crawler)
+        assert shared is not None
+        self.spider, self.shared = spider, shared
+        self.robots, self.netguard = robots, netguard
+        self.politeness = politeness(self.crawler)
+        self.audit = audit(self.crawler)
+        self.downloader = self.crawler.engine.downloader
+        self._loop = create_looping_call(self._tick)
+        self._loop.start(max(0.2, self.timeout / 6), now=False)
+        connect = self.crawler.signals.connect
+        connect(self._robots_resolved, robots_resolved)
+        connect(self._settled, page_settled)
+        connect(self._stored, page_stored)
+        connect(self._dropped, signals.item_dropped)
+
+    def close(self, reason: str) -> None:
+        if self._loop.running:
+            self._loop.stop()
+        try:
+            self.shared.leave()
+        except RedisError as error:
+            logger.error("Could not leave the shared frontier (%s): the other workers will reap this one "
+                         "after FRONTIER_WORKER_TIMEOUT", error)
+
+    def has_pending_requests(self) -> bool:
+        if self.ready or self.in_flight or self.waiting:
+            return True
+        if self._stopping:
+            return False
+        asked, pending = self._pending
+        if monotonic() - asked >= POLL_SECONDS:
+            pending = self._ask_pending()
+        return pending
+
+    def __len__(self) -> int:
+        return len(self.ready) + sum(map(len, self.waiting.values()))
+
+    def _ask_pending(self) -> bool:
+        """Whether the crawl still has work: URLs queued or being fetched by
+        any worker, or workers presumed dead whose work is not yet reaped."""
+        try:
+            open_, dead = self.shared.pending()
+        except RedisError as error:
+            self._unavailable(error)
+            return False
+        pending = open_ > 0 or bool(dead)
+        self._pending = (monotonic(), pending)
+        return pending
+
+    # --- in ---------------------------------------------------------------
+
+    def enqueue_request(self, request: Request) -> bool:
+        refusal = self.netguard.refusal(request)
+        if refusal is not None:
+            self.audit.skip("private-address", request.url, f"{refusal}: never connected to")
+            return False
+        host = self.downloader.get_slot_key(request)
+        fp = url_fingerprint(request.url)
+        try:
+            if request.dont_filter:
+                self.parsing.pop(fp, None)
+                self.shared.requeue(host, pack_record(fp, host, request))
+                self._queued()
+                return True
+            for url in request.meta.get("redirect_urls", ()):
+                self._settle(url_fingerprint(url), stored=False)
+            if fp in self._recent:
+                return False
+            page = "redirect_urls" not in request.meta and "sitemap_depth" not in request.meta
+            verdict = self.shared.add(fp, host, pack_record(fp, host, request), page,
+                                      self.max_pages, self.max_per_host)
+        except WorkerFenced:
+            self._fenced()
+            return False
+        except RedisError as error:
+            self._unavailable(error)
+            return False
+        self._recent.add(fp)
+        if verdict == 2:
+            self.audit.skip("cap", request.url, f"CRAWL_MAX_PAGES={self.max_pages} reached")
+        elif verdict == 3:
+            self.audit.skip("cap", request.url, f"LIMITS_PAGES_PER_HOST={self.max_per_host} reached for {host}")
+        elif verdict == 1:
+            self._queued()
+        return verdict == 1
+
+    def _queued(self) -> None:
+        self.stats.inc_value("scheduler/enqueued")
+        self._claim_after = 0.0  # the host may be due at once
+
+    # --- out --------------------------------------------------------------
+
+    def next_request(self) -> Request | None:
+        if self._stopping:
+            return None
+        try:
+            self._release_finished()
+            now = monotonic()
+            if not self.ready and now >= self._claim_after:
+                self._claim(now)
+            while self.ready:
+                request = self._admit(self.ready.popleft())
+                if request is not None:
+                    self.stats.inc_value("scheduler/dequeued")
+                    return request
+        except WorkerFenced:
+            self._fenced()
+        except RedisError as error:
+            self._unavailable(error)
+        return None
+
+    def _claim(self, now: float) -> None:
+        room = min(CLAIM_BATCH, self.concurrency - len(self.downloader.active) - len(self))
+        if room <= 0:
+            return
+        claims, due_in = self.shared.claim(room)
+        for claim in claims:
+            fp, request = unpack_record(claim.record, self.spider)
+            self.politeness.import_state(claim.host, claim.state)
+            self.ready.append(_Claimed(claim.host, fp, claim.record, request))
+        if len(claims) < room:  # every due host is taken: ask again when the next one is due
+            wait = POLL_SECONDS if due_in is None else min(due_in, POLL_SECONDS)
+            self._claim_after = now + wait
+            self._wake(wait)
+
+    def _admit(self, claimed: _Claimed) -> Request | None:
+        """The claimed request if it may go now; else it waits for its
+        robots.txt, goes back to its queue, or is skipped."""
+        host = claimed.host
+        if self.politeness.hold(host) is not None:
+            self._release(host, requeue="" if self.politeness.gave_up(host) else claimed.record, extra=claimed)
+            return None
+        origin = request_origin(claimed.request.url)
+        kind, info = self.robots.readiness(origin)
+        if kind is Readiness.READY:
+            self.in_flight[host] = claimed
+            self.parsing[claimed.fp] = host
+            return claimed.request
+        if kind is Readiness.FETCHING:
+            self.waiting.setdefault(origin, []).append(claimed)
+        elif kind is Readiness.WAITING:
+            self._release(host, requeue=claimed.record, pause=info - monotonic())
+        else:
+            self.robots.skip(claimed.request.url, origin, kind, info)
+            self.shared.settle(claimed.fp, stored=False)
+            self._release(host)
+        return None
+
+    def _release_finished(self) -> None:
+        """Give back the leases of hosts whose requests have left the
+        downloader: only then has every middleware, the wall detector
+        included, seen the answer, so a pause it set goes with the lease."""
+        active = self.downloader.active
+        for host, claimed in list(self.in_flight.items()):
+            if claimed.request not in active:
+                del self.in_flight[host]
+                self._release(host)
+
+    def _release(self, host: str, requeue: str = "", pause: float = 0.0, extra: _Claimed | None = None) -> None:
+        """Give the host's lease back with its politeness state. A host
+        given up has its queue (and `extra`, a claimed request) skipped."""
+        kind = self.politeness.gave_up(host)
+        if kind is not None:
+            skipped = self.shared.drop_host(host)
+            if extra is not None:
+                self.shared.settle(extra.fp, stored=False)
+                skipped.append(extra.record)
+            for record in skipped:
+                url = json.loads(record.split("|", 2)[2])[0]
+                self.audit.skip(kind, url, f"host {host} was given up after repeated challenges or blocks")
+        answered = self.shared.answered.pop(host, None)
+        self.shared.release(
+            host, self.politeness.gap(host), monotonic() - answered if answered is not None else None,
+            0.0 if kind is not None else max(pause, self.politeness.pause_left(host)),
+            self.politeness.export_state(host), gave_up=kind is not None, requeue=requeue,
+        )
+
+    # --- signals ----------------------------------------------------------
+
+    def _robots_resolved(self, origin: str, **kwargs: Any) -> None:
+        claims = self.waiting.pop(origin, ())
+        if claims:
+            self.ready.extend(claims)
+            self._wake(0)
+
+    def _settle(self, fp: int, stored: bool) -> None:
+        if self.parsing.pop(fp, None) is not None:
+            try:
+                self.shared.settle(fp, stored)
+            except WorkerFenced:
+                self._fenced()
+            except RedisError as error:
+                self._unavailable(error)
+
+    def _settled(self, request: Request, **kwargs: Any) -> None:
+        self._settle(url_fingerprint(request.url), stored=False)
+
+    def _stored(self, fingerprint: int, **kwargs: Any) -> None:
+        self._settle(fingerprint, stored=True)
+
+    def _dropped(self, response: Any, **kwargs: Any) -> None:
+        if response is not None and response.request is not None:
+            self._settle(url_fingerprint(response.request.url), stored=False)
+
+    # --- liveness ---------------------------------------------------------
+
+    def _tick(self) -> None:
+        """Stay alive in Redis, and reap the workers that did not."""
+        try:
+            if not self.shared.beat(self.timeout):
+                self._fenced()
+                return
+            for worker in self.shared.pending()[1]:
+                returned = self.shared.reap(worker)
+                if returned is not None:
+                    logger.warning(
+                        "Worker %s presumed dead (no heartbeat for %g s): %d leased and %d unpublished URLs "
+                        "returned to the frontier", worker, self.timeout, *returned,
+                    )
+                    self._claim_after = 0.0
+        except RedisError as error:
+            self._unavailable(error)
+
+    def _wake(self, delay: float) -> None:
+        """Have the engine ask for requests again in `delay` seconds."""
+        at = monotonic() + delay
+        if self._wake_at is not None and self._wake_at <= at:
+            return
+        self._wake_at = at
+        call_later(delay, self._woken)
+
+    def _woken(self) -> None:
+        self._wake_at = None
+        slot = getattr(self.crawler.engine, "_slot", None)  # Scrapy's own wake-up; the version is pinned
+        if slot is not None:
+            slot.nextcall.schedule()
+
+    def _fenced(self) -> None:
+        self._stop(FENCED, "Worker %s was presumed dead (no heartbeat for FRONTIER_WORKER_TIMEOUT=%g s) and "
+                   "its URLs were handed to the other workers: stopping", self.shared.worker, self.timeout)
+
+    def _unavailable(self, error: Exception) -> None:
+        self._stop(UNAVAILABLE, "The shared frontier cannot be reached (%s): stopping; start the worker "
+                   "again once Redis is back", error)
+
+    def _stop(self, reason: str, message: str, *args: Any) -> None:
+        if not self._stopping:
+            self._stopping = True
+            logger.error(message, *args)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
+
