@@ -175,25 +175,35 @@ return 1
 """
 
 _ADD = """
-local w, token, bucket, fp, host, rec = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
-local page, max_pages, max_host = ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10])
-if not member(w, token) then return -1 end
-local seen = P .. 'seen:' .. bucket
-if redis.call('SISMEMBER', seen, fp) == 1 then return 0 end
-local hk = P .. 'h:' .. host
-if page == '1' then
-  if max_pages > 0 and (tonumber(redis.call('HGET', P .. 'n', 'pages')) or 0) >= max_pages then return 2 end
-  if max_host > 0 and (tonumber(redis.call('HGET', hk, 'pages')) or 0) >= max_host then return 3 end
-  redis.call('HINCRBY', P .. 'n', 'pages', 1)
-  redis.call('HINCRBY', hk, 'pages', 1)
+local w, token, max_pages, max_host = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+if not member(w, token) then return {-1} end
+local out = {}
+for i = 6, #ARGV, 5 do
+  local bucket, fp, host, rec, page = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local seen = P .. 'seen:' .. bucket
+  local hk = P .. 'h:' .. host
+  local verdict = 1
+  if redis.call('SISMEMBER', seen, fp) == 1 then
+    verdict = 0
+  elseif page == '1' and max_pages > 0 and (tonumber(redis.call('HGET', P .. 'n', 'pages')) or 0) >= max_pages then
+    verdict = 2
+  elseif page == '1' and max_host > 0 and (tonumber(redis.call('HGET', hk, 'pages')) or 0) >= max_host then
+    verdict = 3
+  else
+    if page == '1' then
+      redis.call('HINCRBY', P .. 'n', 'pages', 1)
+      redis.call('HINCRBY', hk, 'pages', 1)
+    end
+    redis.call('SADD', seen, fp)
+    redis.call('HINCRBY', P .. 'n', 'seen', 1)
+    redis.call('HINCRBY', P .. 'n', 'open', 1)
+    redis.call('HINCRBY', P .. 'n', 'queued', 1)
+    redis.call('RPUSH', P .. 'q:' .. host, rec)
+    offer(host)
+  end
+  out[#out + 1] = verdict
 end
-redis.call('SADD', seen, fp)
-redis.call('HINCRBY', P .. 'n', 'seen', 1)
-redis.call('HINCRBY', P .. 'n', 'open', 1)
-redis.call('HINCRBY', P .. 'n', 'queued', 1)
-redis.call('RPUSH', P .. 'q:' .. host, rec)
-offer(host)
-return 1
+return out
 """
 
 _REQUEUE = """
@@ -465,10 +475,12 @@ class SharedFrontier:
 
     # --- the frontier -----------------------------------------------------
 
-    def add(self, fp: int, host: str, record: str, page: bool, max_pages: int, max_per_host: int) -> int:
-        """Queue a URL not seen before: 1; seen: 0; 2 or 3 when CRAWL_MAX_PAGES
-        or LIMITS_PAGES_PER_HOST is reached."""
-        return int(self._mine("add", seen_bucket(fp), signed(fp), host, record, int(page), max_pages, max_per_host))
+    def add(self, urls: Iterable[tuple[int, str, str, bool]], max_pages: int, max_per_host: int) -> list[int]:
+        """Queue the URLs (fingerprint, host, record, whether a page) not seen
+        before, in one call; per URL 1 if queued, 0 if seen, 2 or 3 when
+        CRAWL_MAX_PAGES or LIMITS_PAGES_PER_HOST is reached."""
+        args = [a for fp, host, rec, page in urls for a in (seen_bucket(fp), signed(fp), host, rec, int(page))]
+        return [int(v) for v in self._mine("add", max_pages, max_per_host, *args)]
 
     def requeue(self, host: str, record: str) -> None:
         """Queue a URL again (a retry), whatever its state."""

@@ -10,7 +10,9 @@ downloader, with the host's politeness state, for any worker to take next.
 Claims are made only while the downloader has room, and while no host is
 due the worker asks again when the earliest one will be (at most every
 POLL_SECONDS, for hosts other workers add), so an idle worker costs Redis a
-few calls a second. A heartbeat keeps the worker alive in Redis; the same
+few calls a second. The links of a response are sent to Redis in one call,
+before the response's own URL is settled, so that the crawl never looks
+finished while they wait here. A heartbeat keeps the worker alive in Redis; the same
 loop reaps workers whose liveness lapsed, so their leased requests return
 to the frontier and are fetched by the others.
 """
@@ -106,6 +108,8 @@ class SharedScheduler(BaseScheduler):
         self.waiting: dict[str, list[_Claimed]] = {}  # origin -> leased, waiting for its robots.txt
         self.parsing: dict[int, str] = {}  # fingerprint -> host, handed out and not yet parsed
         self._recent = Recent(100_000)  # fingerprints this worker offered the frontier lately
+        self._adds: list[tuple[int, str, str, bool, str]] = []  # links not yet sent: fp, host, record, page, url
+        self._flush_due = False
         self._claim_after = 0.0
         self._wake_at: float | None = None
         self._pending = (0.0, True)  # (when asked, whether the crawl had work)
@@ -139,13 +143,15 @@ class SharedScheduler(BaseScheduler):
         if self._loop.running:
             self._loop.stop()
         try:
+            if not self._stopping:
+                self._flush()
             self.shared.leave()
         except RedisError as error:
             logger.error("Could not leave the shared frontier (%s): the other workers will reap this one "
                          "after FRONTIER_WORKER_TIMEOUT", error)
 
     def has_pending_requests(self) -> bool:
-        if self.ready or self.in_flight or self.waiting:
+        if self.ready or self.in_flight or self.waiting or self._adds:
             return True
         if self._stopping:
             return False
@@ -155,16 +161,15 @@ class SharedScheduler(BaseScheduler):
         return pending
 
     def __len__(self) -> int:
-        return len(self.ready) + sum(map(len, self.waiting.values()))
+        return len(self.ready) + sum(map(len, self.waiting.values())) + len(self._adds)
 
     def _ask_pending(self) -> bool:
         """Whether the crawl still has work: URLs queued or being fetched by
         any worker, or workers presumed dead whose work is not yet reaped."""
-        try:
-            open_, dead = self.shared.pending()
-        except RedisError as error:
-            self._unavailable(error)
+        answer = self._safely(self.shared.pending)
+        if answer is None:
             return False
+        open_, dead = answer
         pending = open_ > 0 or bool(dead)
         self._pending = (monotonic(), pending)
         return pending
@@ -178,57 +183,77 @@ class SharedScheduler(BaseScheduler):
             return False
         host = self.downloader.get_slot_key(request)
         fp = url_fingerprint(request.url)
-        try:
-            if request.dont_filter:
-                self.parsing.pop(fp, None)
-                self.shared.requeue(host, pack_record(fp, host, request))
-                self._queued()
-                return True
-            for url in request.meta.get("redirect_urls", ()):
-                self._settle(url_fingerprint(url), stored=False)
-            if fp in self._recent:
-                return False
-            page = "redirect_urls" not in request.meta and "sitemap_depth" not in request.meta
-            verdict = self.shared.add(fp, host, pack_record(fp, host, request), page,
-                                      self.max_pages, self.max_per_host)
-        except WorkerFenced:
-            self._fenced()
-            return False
-        except RedisError as error:
-            self._unavailable(error)
+        if request.dont_filter:  # a retry: queued again whatever its state
+            self.parsing.pop(fp, None)
+            self._safely(self.shared.requeue, host, pack_record(fp, host, request))
+            self._queued()
+            return True
+        if fp in self._recent:
             return False
         self._recent.add(fp)
-        if verdict == 2:
-            self.audit.skip("cap", request.url, f"CRAWL_MAX_PAGES={self.max_pages} reached")
-        elif verdict == 3:
-            self.audit.skip("cap", request.url, f"LIMITS_PAGES_PER_HOST={self.max_per_host} reached for {host}")
-        elif verdict == 1:
-            self._queued()
-        return verdict == 1
+        page = "redirect_urls" not in request.meta and "sitemap_depth" not in request.meta
+        self._adds.append((fp, host, pack_record(fp, host, request), page, request.url))
+        if not self._flush_due:
+            self._flush_due = True
+            call_later(0.05, self._flush_soon)
+        for url in request.meta.get("redirect_urls", ()):
+            self._settle(url_fingerprint(url), stored=False)
+        return True  # queued, unless the frontier finds it seen when the batch is sent
+
+    def _flush_soon(self) -> None:
+        if self._flush_due:
+            self._safely(self._flush)
+
+    def _flush(self) -> None:
+        """Send the links gathered since the last call to the frontier, in one call."""
+        adds, self._adds, self._flush_due = self._adds, [], False
+        if not adds:
+            return
+        verdicts = self.shared.add([a[:4] for a in adds], self.max_pages, self.max_per_host)
+        for (_, host, _, _, url), verdict in zip(adds, verdicts):
+            if verdict == 1:
+                self._queued()
+            elif verdict == 2:
+                self.audit.skip("cap", url, f"CRAWL_MAX_PAGES={self.max_pages} reached")
+            elif verdict == 3:
+                self.audit.skip("cap", url, f"LIMITS_PAGES_PER_HOST={self.max_per_host} reached for {host}")
 
     def _queued(self) -> None:
         self.stats.inc_value("scheduler/enqueued")
         self._claim_after = 0.0  # the host may be due at once
+
+    def _safely(self, call: Any, *args: Any) -> Any:
+        """A call to the shared frontier; a fenced worker or an unreachable
+        Redis stops this worker."""
+        try:
+            return call(*args)
+        except WorkerFenced:
+            self._fenced()
+        except RedisError as error:
+            self._unavailable(error)
+        return None
 
     # --- out --------------------------------------------------------------
 
     def next_request(self) -> Request | None:
         if self._stopping:
             return None
-        try:
-            self._release_finished()
-            now = monotonic()
-            if not self.ready and now >= self._claim_after:
+        return self._safely(self._next_request)
+
+    def _next_request(self) -> Request | None:
+        self._flush()
+        self._release_finished()
+        now = monotonic()
+        if not self.ready:
+            if now >= self._claim_after:
                 self._claim(now)
-            while self.ready:
-                request = self._admit(self.ready.popleft())
-                if request is not None:
-                    self.stats.inc_value("scheduler/dequeued")
-                    return request
-        except WorkerFenced:
-            self._fenced()
-        except RedisError as error:
-            self._unavailable(error)
+            else:
+                self._wake(self._claim_after - now)
+        while self.ready:
+            request = self._admit(self.ready.popleft())
+            if request is not None:
+                self.stats.inc_value("scheduler/dequeued")
+                return request
         return None
 
     def _claim(self, now: float) -> None:
@@ -306,13 +331,11 @@ class SharedScheduler(BaseScheduler):
             self._wake(0)
 
     def _settle(self, fp: int, stored: bool) -> None:
+        """A URL this worker fetched needs nothing more, or (`stored`) waits
+        for its shard; its links reach the frontier first."""
         if self.parsing.pop(fp, None) is not None:
-            try:
-                self.shared.settle(fp, stored)
-            except WorkerFenced:
-                self._fenced()
-            except RedisError as error:
-                self._unavailable(error)
+            self._safely(self._flush)
+            self._safely(self.shared.settle, fp, stored)
 
     def _settled(self, request: Request, **kwargs: Any) -> None:
         self._settle(url_fingerprint(request.url), stored=False)
@@ -328,20 +351,18 @@ class SharedScheduler(BaseScheduler):
 
     def _tick(self) -> None:
         """Stay alive in Redis, and reap the workers that did not."""
-        try:
-            if not self.shared.beat(self.timeout):
+        if not self._safely(self.shared.beat, self.timeout):
+            if not self._stopping:
                 self._fenced()
-                return
-            for worker in self.shared.pending()[1]:
-                returned = self.shared.reap(worker)
-                if returned is not None:
-                    logger.warning(
-                        "Worker %s presumed dead (no heartbeat for %g s): %d leased and %d unpublished URLs "
-                        "returned to the frontier", worker, self.timeout, *returned,
-                    )
-                    self._claim_after = 0.0
-        except RedisError as error:
-            self._unavailable(error)
+            return
+        for worker in (self._safely(self.shared.pending) or (0, []))[1]:
+            returned = self._safely(self.shared.reap, worker)
+            if returned is not None:
+                logger.warning(
+                    "Worker %s presumed dead (no heartbeat for %g s): %d leased and %d unpublished URLs "
+                    "returned to the frontier", worker, self.timeout, *returned,
+                )
+                self._claim_after = 0.0
 
     def _wake(self, delay: float) -> None:
         """Have the engine ask for requests again in `delay` seconds."""
@@ -358,16 +379,19 @@ class SharedScheduler(BaseScheduler):
             slot.nextcall.schedule()
 
     def _fenced(self) -> None:
-        self._stop(FENCED, "Worker %s was presumed dead (no heartbeat for FRONTIER_WORKER_TIMEOUT=%g s) and "
-                   "its URLs were handed to the other workers: stopping", self.shared.worker, self.timeout)
+        self._stop(FENCED, f"worker {self.shared.worker} was presumed dead (no heartbeat for "
+                   f"FRONTIER_WORKER_TIMEOUT={self.timeout:g} s) and its URLs were handed to the other workers: "
+                   "start it again to rejoin the crawl")
 
     def _unavailable(self, error: Exception) -> None:
-        self._stop(UNAVAILABLE, "The shared frontier cannot be reached (%s): stopping; start the worker "
-                   "again once Redis is back", error)
+        self._stop(UNAVAILABLE, f"the shared frontier cannot be reached ({error}): start the worker again "
+                   "once Redis is back; nothing it had not published is lost")
 
-    def _stop(self, reason: str, message: str, *args: Any) -> None:
+    def _stop(self, reason: str, message: str) -> None:
+        """Stop the worker gracefully; the crawl command reports `message` and exits non-zero."""
         if not self._stopping:
             self._stopping = True
-            logger.error(message, *args)
+            self.crawler.worker_error = message  # type: ignore[attr-defined]
+            logger.error("Stopping the worker: %s", message)
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
 

@@ -23,7 +23,8 @@ def worker(url, name, crawl="c1", ttl=30.0):
 
 
 def add(frontier, fp, host, page=True, max_pages=0, max_per_host=0):
-    return frontier.add(fp, host, record(fp, host), page, max_pages, max_per_host)
+    [verdict] = frontier.add([(fp, host, record(fp, host), page)], max_pages, max_per_host)
+    return verdict
 
 
 def test_every_url_is_queued_once_across_workers_and_caps_hold(redis_url):
@@ -35,7 +36,7 @@ def test_every_url_is_queued_once_across_workers_and_caps_hold(redis_url):
     assert add(b, 3, "h2", max_pages=2) == 2
     assert add(b, 4, "h2", page=False, max_pages=2) == 1  # a redirect or sitemap is not a page
     assert a.status()["urls_seen"] == 3 and a.status()["urls_pending"] == 3
-
+    assert a.add([(fp, "h3", record(fp, "h3"), True) for fp in (9, 9, 1)], 0, 0) == [1, 0, 0]  # one call
 
 def test_a_host_is_leased_to_one_worker_and_due_again_only_after_its_gap(redis_url):
     a, b = worker(redis_url, "a"), worker(redis_url, "b")
