@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_TRANSIENT_META = ("download_slot", "download_latency")
+_TRANSIENT_META = ("download_slot", "download_latency", "response_began")
 COMMIT_SECONDS = 2.0
 
 

@@ -105,9 +105,12 @@ for _, host in ipairs(redis.call('ZRANGEBYSCORE', P .. 'hosts', '-inf', s(now), 
     redis.call('HSET', P .. 'lease', host, w)
     redis.call('SADD', P .. 'leases:' .. w, host)
     redis.call('HINCRBY', P .. 'n', 'queued', -1)
+    local h = redis.call('HMGET', P .. 'h:' .. host, 'state', 'last_start')
+    redis.call('HSET', P .. 'h:' .. host, 'last_start', s(now))
     out[#out + 1] = host
     out[#out + 1] = rec
-    out[#out + 1] = redis.call('HGET', P .. 'h:' .. host, 'state') or ''
+    out[#out + 1] = h[1] or ''
+    out[#out + 1] = h[2] and s(now - tonumber(h[2])) or '-1'
   end
 end
 local first = redis.call('ZRANGE', P .. 'hosts', 0, 0, 'WITHSCORES')
@@ -175,10 +178,10 @@ return 1
 """
 
 _ADD = """
-local w, token, max_pages, max_host = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local w, token, max_pages, max_host, settles = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 if not member(w, token) then return {-1} end
 local out = {}
-for i = 6, #ARGV, 5 do
+for i = 7 + 2 * settles, #ARGV, 5 do
   local bucket, fp, host, rec, page = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local seen = P .. 'seen:' .. bucket
   local hk = P .. 'h:' .. host
@@ -203,6 +206,15 @@ for i = 6, #ARGV, 5 do
   end
   out[#out + 1] = verdict
 end
+local fly, held = P .. 'fly:' .. w, P .. 'held:' .. w
+for i = 7, 6 + 2 * settles, 2 do
+  local rec = redis.call('HGET', fly, ARGV[i])
+  if rec then
+    redis.call('HDEL', fly, ARGV[i])
+    if ARGV[i + 1] == '1' then redis.call('HSET', held, ARGV[i], rec) end
+    redis.call('HINCRBY', P .. 'n', 'open', -1)
+  end
+end
 return out
 """
 
@@ -215,17 +227,6 @@ end
 redis.call('RPUSH', P .. 'q:' .. host, rec)
 redis.call('HINCRBY', P .. 'n', 'queued', 1)
 offer(host)
-return 1
-"""
-
-_SETTLE = """
-local w, token, fp, keep = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-if not member(w, token) then return -1 end
-local rec = redis.call('HGET', P .. 'fly:' .. w, fp)
-if not rec then return 0 end
-redis.call('HDEL', P .. 'fly:' .. w, fp)
-if keep == '1' then redis.call('HSET', P .. 'held:' .. w, fp, rec) end
-redis.call('HINCRBY', P .. 'n', 'open', -1)
 return 1
 """
 
@@ -320,6 +321,7 @@ class Claim:
     host: str
     record: str
     state: str  # the host's politeness state, as the last worker left it ('' for none)
+    gap: float | None  # seconds since the previous request start on the host, across workers
 
 
 @dataclass(frozen=True)
@@ -379,11 +381,15 @@ class SharedFrontier:
         #: When the last response from each host this worker holds began
         #: (monotonic), so that its gaps count from there.
         self.answered: dict[str, float] = {}
+        #: Hosts claimed whose first request is not yet sent: `claim` counted
+        #: it as started, so it needs no `start`; with the gap since the
+        #: previous start on the host, for the audit.
+        self.fresh: dict[str, float | None] = {}
         self._scripts = {
             name: client.register_script(_LUA_HEAD + body)
             for name, body in (
                 ("join", _JOIN), ("beat", _BEAT), ("claim", _CLAIM), ("start", _START),
-                ("release", _RELEASE), ("add", _ADD), ("requeue", _REQUEUE), ("settle", _SETTLE),
+                ("release", _RELEASE), ("add", _ADD), ("requeue", _REQUEUE),
                 ("commit", _COMMIT), ("drop", _DROP), ("pending", _PENDING), ("reap", _REAP),
                 ("policy_put", _POLICY_PUT), ("policy_get", _POLICY_GET),
             )
@@ -417,8 +423,7 @@ class SharedFrontier:
     def _mine(self, name: str, *args: Any) -> Any:
         """A script run as this worker; raises WorkerFenced once it was reaped."""
         result = self._run(name, self.worker, self.token, *args)
-        first = result[0] if isinstance(result, list) else result
-        if first == -1:
+        if result == -1 or (isinstance(result, list) and result[:1] == [-1]):
             raise WorkerFenced(self.worker)
         return result
 
@@ -475,12 +480,16 @@ class SharedFrontier:
 
     # --- the frontier -----------------------------------------------------
 
-    def add(self, urls: Iterable[tuple[int, str, str, bool]], max_pages: int, max_per_host: int) -> list[int]:
-        """Queue the URLs (fingerprint, host, record, whether a page) not seen
-        before, in one call; per URL 1 if queued, 0 if seen, 2 or 3 when
-        CRAWL_MAX_PAGES or LIMITS_PAGES_PER_HOST is reached."""
+    def add(self, urls: Iterable[tuple[int, str, str, bool]], max_pages: int, max_per_host: int,
+            settled: Iterable[tuple[int, bool]] = ()) -> list[int]:
+        """In one call, queue the URLs (fingerprint, host, record, whether a
+        page) not seen before, then settle the claimed URLs (fingerprint,
+        whether its document waits in an open shard: else it is done).
+        Per URL queued: 1, or 0 if seen, 2 or 3 when CRAWL_MAX_PAGES or
+        LIMITS_PAGES_PER_HOST is reached."""
+        settles = [a for fp, stored in settled for a in (signed(fp), int(stored))]
         args = [a for fp, host, rec, page in urls for a in (seen_bucket(fp), signed(fp), host, rec, int(page))]
-        return [int(v) for v in self._mine("add", max_pages, max_per_host, *args)]
+        return [int(v) for v in self._mine("add", max_pages, max_per_host, len(settles) // 2, *settles, *args)]
 
     def requeue(self, host: str, record: str) -> None:
         """Queue a URL again (a retry), whatever its state."""
@@ -488,11 +497,15 @@ class SharedFrontier:
 
     def claim(self, count: int) -> tuple[list[Claim], float | None]:
         """Lease up to `count` hosts whose next request may start now, each
-        with the head of its queue; and in how many seconds the next host is
-        due (None: none is queued)."""
+        with the head of its queue, the lease's first request counted as
+        started; and in how many seconds the next host is due (None: none is
+        queued)."""
         result = self._mine("claim", count)
         now, first = int(result[0]), int(result[1])
-        claims = [Claim(*result[i:i + 3]) for i in range(2, len(result), 3)]
+        claims = [
+            Claim(host, rec, state, int(gap) / 1e6 if int(gap) >= 0 else None)
+            for host, rec, state, gap in (result[i:i + 4] for i in range(2, len(result), 4))
+        ]
         return claims, (max(0.0, (first - now) / 1e6) if first >= 0 else None)
 
     def start(self, host: str, gap: float, since_answered: float | None, borrow: bool) -> StartVerdict:
@@ -520,7 +533,7 @@ class SharedFrontier:
     def settle(self, fp: int, stored: bool) -> None:
         """A claimed URL was parsed: done, or (`stored`) held until the shard
         holding its document is committed."""
-        self._mine("settle", signed(fp), int(stored))
+        self.add((), 0, 0, [(fp, stored)])
 
     def drop_host(self, host: str) -> list[str]:
         """Empty the queue of a leased host (given up); returns its records."""

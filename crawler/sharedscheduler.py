@@ -8,13 +8,16 @@ one request, and gives the lease back once the request has left the
 downloader, with the host's politeness state, for any worker to take next.
 
 Claims are made only while the downloader has room, and while no host is
-due the worker asks again when the earliest one will be (at most every
-POLL_SECONDS, for hosts other workers add), so an idle worker costs Redis a
-few calls a second. The links of a response are sent to Redis in one call,
-before the response's own URL is settled, so that the crawl never looks
-finished while they wait here. A heartbeat keeps the worker alive in Redis; the same
-loop reaps workers whose liveness lapsed, so their leased requests return
-to the frontier and are fetched by the others.
+due the worker asks again when the earliest one will be, but at most every
+CLAIM_SECONDS (a host then waits up to that long beyond its gap, and the
+workers do not race each other for every host that falls due) and at least
+every POLL_SECONDS (for hosts other workers add). The links of a response
+and its own URL's settlement are sent to Redis in one call, links first, so
+that the crawl never looks finished while they wait here; and before a shard
+is published, so that its documents' URLs are held when it is committed. A
+heartbeat keeps the worker alive in Redis; the same loop reaps workers whose
+liveness lapsed, so their leased requests return to the frontier and are
+fetched by the others.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from scrapy.utils.defer import deferred_from_coro
 from crawler.errors import WorkerFenced
 from crawler.extensions.audit import audit
 from crawler.extensions.politeness import politeness
-from crawler.hooks import page_settled, page_stored, robots_resolved
+from crawler.hooks import page_settled, page_stored, robots_resolved, shard_publishing
 from crawler.middlewares.netguard import NetguardMiddleware
 from crawler.middlewares.robots import Readiness, RobotsMiddleware, request_origin
 from crawler.sharedfrontier import record_fingerprint, signed
@@ -48,8 +51,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_TRANSIENT_META = ("download_slot", "download_latency")
+_TRANSIENT_META = ("download_slot", "download_latency", "response_began")
 POLL_SECONDS = 0.25
+CLAIM_SECONDS = 0.05
 CLAIM_BATCH = 32
 FENCED, UNAVAILABLE = "fenced", "frontier-unavailable"
 
@@ -109,6 +113,7 @@ class SharedScheduler(BaseScheduler):
         self.parsing: dict[int, str] = {}  # fingerprint -> host, handed out and not yet parsed
         self._recent = Recent(100_000)  # fingerprints this worker offered the frontier lately
         self._adds: list[tuple[int, str, str, bool, str]] = []  # links not yet sent: fp, host, record, page, url
+        self._settles: list[tuple[int, bool]] = []  # parsed URLs not yet reported: fp, document in an open shard
         self._flush_due = False
         self._claim_after = 0.0
         self._wake_at: float | None = None
@@ -137,6 +142,7 @@ class SharedScheduler(BaseScheduler):
         connect(self._robots_resolved, robots_resolved)
         connect(self._settled, page_settled)
         connect(self._stored, page_stored)
+        connect(self._publishing, shard_publishing)
         connect(self._dropped, signals.item_dropped)
 
     def close(self, reason: str) -> None:
@@ -151,7 +157,7 @@ class SharedScheduler(BaseScheduler):
                          "after FRONTIER_WORKER_TIMEOUT", error)
 
     def has_pending_requests(self) -> bool:
-        if self.ready or self.in_flight or self.waiting or self._adds:
+        if self.ready or self.in_flight or self.waiting or self._adds or self._settles:
             return True
         if self._stopping:
             return False
@@ -193,23 +199,28 @@ class SharedScheduler(BaseScheduler):
         self._recent.add(fp)
         page = "redirect_urls" not in request.meta and "sitemap_depth" not in request.meta
         self._adds.append((fp, host, pack_record(fp, host, request), page, request.url))
-        if not self._flush_due:
-            self._flush_due = True
-            call_later(0.05, self._flush_soon)
+        self._flush_later()
         for url in request.meta.get("redirect_urls", ()):
             self._settle(url_fingerprint(url), stored=False)
         return True  # queued, unless the frontier finds it seen when the batch is sent
+
+    def _flush_later(self) -> None:
+        if not self._flush_due:
+            self._flush_due = True
+            call_later(0.05, self._flush_soon)
 
     def _flush_soon(self) -> None:
         if self._flush_due:
             self._safely(self._flush)
 
     def _flush(self) -> None:
-        """Send the links gathered since the last call to the frontier, in one call."""
+        """Send the links and settlements gathered since the last call to the
+        frontier, in one call."""
         adds, self._adds, self._flush_due = self._adds, [], False
-        if not adds:
+        settles, self._settles = self._settles, []
+        if not adds and not settles:
             return
-        verdicts = self.shared.add([a[:4] for a in adds], self.max_pages, self.max_per_host)
+        verdicts = self.shared.add([a[:4] for a in adds], self.max_pages, self.max_per_host, settles)
         for (_, host, _, _, url), verdict in zip(adds, verdicts):
             if verdict == 1:
                 self._queued()
@@ -261,12 +272,14 @@ class SharedScheduler(BaseScheduler):
         if room <= 0:
             return
         claims, due_in = self.shared.claim(room)
+        self.stats.inc_value("frontier/claims" if claims else "frontier/claims/empty")
         for claim in claims:
+            self.shared.fresh[claim.host] = claim.gap
             fp, request = unpack_record(claim.record, self.spider)
             self.politeness.import_state(claim.host, claim.state)
             self.ready.append(_Claimed(claim.host, fp, claim.record, request))
         if len(claims) < room:  # every due host is taken: ask again when the next one is due
-            wait = POLL_SECONDS if due_in is None else min(due_in, POLL_SECONDS)
+            wait = max(CLAIM_SECONDS, POLL_SECONDS if due_in is None else min(due_in, POLL_SECONDS))
             self._claim_after = now + wait
             self._wake(wait)
 
@@ -289,7 +302,8 @@ class SharedScheduler(BaseScheduler):
             self._release(host, requeue=claimed.record, pause=info - monotonic())
         else:
             self.robots.skip(claimed.request.url, origin, kind, info)
-            self.shared.settle(claimed.fp, stored=False)
+            self._settles.append((claimed.fp, False))
+            self._flush_later()
             self._release(host)
         return None
 
@@ -316,6 +330,7 @@ class SharedScheduler(BaseScheduler):
                 url = json.loads(record.split("|", 2)[2])[0]
                 self.audit.skip(kind, url, f"host {host} was given up after repeated challenges or blocks")
         answered = self.shared.answered.pop(host, None)
+        self.shared.fresh.pop(host, None)
         self.shared.release(
             host, self.politeness.gap(host), monotonic() - answered if answered is not None else None,
             0.0 if kind is not None else max(pause, self.politeness.pause_left(host)),
@@ -332,10 +347,13 @@ class SharedScheduler(BaseScheduler):
 
     def _settle(self, fp: int, stored: bool) -> None:
         """A URL this worker fetched needs nothing more, or (`stored`) waits
-        for its shard; its links reach the frontier first."""
+        for its shard; reported with the next links sent."""
         if self.parsing.pop(fp, None) is not None:
-            self._safely(self._flush)
-            self._safely(self.shared.settle, fp, stored)
+            self._settles.append((fp, stored))
+            self._flush_later()
+
+    def _publishing(self, **kwargs: Any) -> None:
+        self._safely(self._flush)  # the shard's URLs are held before it is committed
 
     def _settled(self, request: Request, **kwargs: Any) -> None:
         self._settle(url_fingerprint(request.url), stored=False)
