@@ -254,10 +254,19 @@ return recs
 
 _PENDING = """
 local dead = {}
-for _, w in ipairs(redis.call('HKEYS', P .. 'workers')) do
+local workers = redis.call('HKEYS', P .. 'workers')
+for _, w in ipairs(workers) do
   if redis.call('EXISTS', P .. 'live:' .. w) == 0 then dead[#dead + 1] = w end
 end
-return {tonumber(redis.call('HGET', P .. 'n', 'open')) or 0, dead}
+return {tonumber(redis.call('HGET', P .. 'n', 'open')) or 0, dead, #workers}
+"""
+
+_SEEN = """
+local out = {}
+for i = 2, #ARGV, 2 do
+  out[#out + 1] = redis.call('SISMEMBER', P .. 'seen:' .. ARGV[i], ARGV[i + 1])
+end
+return out
 """
 
 _REAP = """
@@ -385,12 +394,14 @@ class SharedFrontier:
         #: it as started, so it needs no `start`; with the gap since the
         #: previous start on the host, for the audit.
         self.fresh: dict[str, float | None] = {}
+        #: Workers registered in the crawl, as last counted by `pending`.
+        self.crowd = 1
         self._scripts = {
             name: client.register_script(_LUA_HEAD + body)
             for name, body in (
                 ("join", _JOIN), ("beat", _BEAT), ("claim", _CLAIM), ("start", _START),
                 ("release", _RELEASE), ("add", _ADD), ("requeue", _REQUEUE),
-                ("commit", _COMMIT), ("drop", _DROP), ("pending", _PENDING), ("reap", _REAP),
+                ("commit", _COMMIT), ("drop", _DROP), ("pending", _PENDING), ("seen", _SEEN), ("reap", _REAP),
                 ("policy_put", _POLICY_PUT), ("policy_get", _POLICY_GET),
             )
         }
@@ -463,8 +474,13 @@ class SharedFrontier:
     def pending(self) -> tuple[int, list[str]]:
         """URLs queued or claimed and not yet parsed, across workers, and the
         workers presumed dead and not yet reaped."""
-        open_, dead = self._run("pending")
+        open_, dead, self.crowd = self._run("pending")
         return int(open_), list(dead)
+
+    def seen(self, fps: list[int]) -> list[bool]:
+        """Whether each URL is already in the frontier, in one call."""
+        args = [a for fp in fps for a in (seen_bucket(fp), signed(fp))]
+        return [bool(v) for v in self._run("seen", *args)]
 
     def reap(self, worker: str, force: bool = False) -> tuple[int, int] | None:
         """Return a dead worker's claimed and held URLs to the head of their

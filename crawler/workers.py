@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from crawler.errors import ConfigError
 from crawler.job import crawl_id
+from crawler.urls import url_fingerprint
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -65,6 +66,23 @@ def shard_prefix(crawler: Crawler) -> str:
     if shared(crawler):
         return f"{crawl_id(crawler)}-{worker_id(crawler)}"
     return crawl_id(crawler)
+
+
+def unseen(crawler: Crawler, urls: list[str]) -> list[str]:
+    """The URLs no worker of the crawl has queued yet, asked in one call
+    while other workers take part: a worker that skips a link another one
+    queued saves building and scheduling a request Redis would refuse.
+    Alone, or without a shared frontier, every URL."""
+    frontier: SharedFrontier | None = getattr(crawler, "shared_frontier", None)
+    if frontier is None or frontier.crowd < 2 or not urls:
+        return urls
+    from redis import RedisError
+
+    try:
+        seen = frontier.seen([url_fingerprint(url) for url in urls])
+    except RedisError:
+        return urls  # the scheduler reports it
+    return [url for url, known in zip(urls, seen) if not known]
 
 
 def worker_frontier(crawler: Crawler) -> SharedFrontier | None:

@@ -37,6 +37,8 @@ def test_every_url_is_queued_once_across_workers_and_caps_hold(redis_url):
     assert add(b, 4, "h2", page=False, max_pages=2) == 1  # a redirect or sitemap is not a page
     assert a.status()["urls_seen"] == 3 and a.status()["urls_pending"] == 3
     assert a.add([(fp, "h3", record(fp, "h3"), True) for fp in (9, 9, 1)], 0, 0) == [1, 0, 0]  # one call
+    assert b.seen([9, 10, (1 << 64) - 1]) == [True, False, True]
+    assert b.pending()[0] == 4 and b.crowd == 2
 
 def test_a_host_is_leased_to_one_worker_and_due_again_only_after_its_gap(redis_url):
     a, b = worker(redis_url, "a"), worker(redis_url, "b")

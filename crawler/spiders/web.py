@@ -43,6 +43,7 @@ from crawler.urls import (
     registered_domain,
     url_host,
 )
+from crawler.workers import unseen
 
 logger = logging.getLogger(__name__)
 
@@ -233,9 +234,11 @@ class WebSpider(scrapy.Spider):
         """Requests for the page's links the crawl may follow. A link followed
         (or ruled out for good) recently is passed over at once: most links
         of a site repeat on every page, and a Request costs far more than a
-        set lookup."""
+        set lookup. With other workers in the crawl, the links they already
+        queued are passed over too, asked of the shared frontier at once."""
         depth = response.meta.get("depth", 0) + 1
         taken = 0
+        followed = []
         for link in links(tree, response.url):
             url = self._canonical(link.url)
             if url is None:
@@ -253,7 +256,9 @@ class WebSpider(scrapy.Spider):
                 self._followed.add(key)
                 if self._allowed(url):
                     taken += 1
-                    yield self._page(url)
+                    followed.append(url)
+        for url in unseen(self.crawler, followed):
+            yield self._page(url)
 
     def _allowed(self, url: str) -> bool:
         """Whether a URL is in scope and no trap (skips are recorded)."""
