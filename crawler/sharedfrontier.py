@@ -105,12 +105,13 @@ for _, host in ipairs(redis.call('ZRANGEBYSCORE', P .. 'hosts', '-inf', s(now), 
     redis.call('HSET', P .. 'lease', host, w)
     redis.call('SADD', P .. 'leases:' .. w, host)
     redis.call('HINCRBY', P .. 'n', 'queued', -1)
-    local h = redis.call('HMGET', P .. 'h:' .. host, 'state', 'last_start')
+    local h = redis.call('HMGET', P .. 'h:' .. host, 'state', 'last_start', 'paused_until')
     redis.call('HSET', P .. 'h:' .. host, 'last_start', s(now))
     out[#out + 1] = host
     out[#out + 1] = rec
     out[#out + 1] = h[1] or ''
     out[#out + 1] = h[2] and s(now - tonumber(h[2])) or '-1'
+    out[#out + 1] = s(math.max(0, (tonumber(h[3]) or 0) - now))
   end
 end
 local first = redis.call('ZRANGE', P .. 'hosts', 0, 0, 'WITHSCORES')
@@ -161,7 +162,8 @@ local h = redis.call('HMGET', hk, 'last_start', 'last_answered')
 local last_start, answered = tonumber(h[1]) or 0, tonumber(h[2]) or 0
 if since >= 0 then answered = math.max(answered, now - since) end
 local due = math.max(last_start + gap, answered + gap, now + pause)
-redis.call('HSET', hk, 'next', s(due), 'gap', s(gap), 'last_answered', s(answered), 'state', state)
+redis.call('HSET', hk, 'next', s(due), 'gap', s(gap), 'last_answered', s(answered), 'state', state,
+           'paused_until', s(pause > 0 and now + pause or 0))
 if pause > 0 then
   redis.call('ZADD', P .. 'paused', s(now + pause), host)
 else
@@ -331,6 +333,7 @@ class Claim:
     record: str
     state: str  # the host's politeness state, as the last worker left it ('' for none)
     gap: float | None  # seconds since the previous request start on the host, across workers
+    pause: float  # seconds the host stays paused, on the Redis clock
 
 
 @dataclass(frozen=True)
@@ -519,8 +522,8 @@ class SharedFrontier:
         result = self._mine("claim", count)
         now, first = int(result[0]), int(result[1])
         claims = [
-            Claim(host, rec, state, int(gap) / 1e6 if int(gap) >= 0 else None)
-            for host, rec, state, gap in (result[i:i + 4] for i in range(2, len(result), 4))
+            Claim(host, rec, state, int(gap) / 1e6 if int(gap) >= 0 else None, int(pause) / 1e6)
+            for host, rec, state, gap, pause in (result[i:i + 5] for i in range(2, len(result), 5))
         ]
         return claims, (max(0.0, (first - now) / 1e6) if first >= 0 else None)
 

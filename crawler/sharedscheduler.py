@@ -148,9 +148,9 @@ class SharedScheduler(BaseScheduler):
     def close(self, reason: str) -> None:
         if self._loop.running:
             self._loop.stop()
+        if not self._stopping:
+            self._safely(self._flush)
         try:
-            if not self._stopping:
-                self._flush()
             self.shared.leave()
         except RedisError as error:
             logger.error("Could not leave the shared frontier (%s): the other workers will reap this one "
@@ -276,7 +276,7 @@ class SharedScheduler(BaseScheduler):
         for claim in claims:
             self.shared.fresh[claim.host] = claim.gap
             fp, request = unpack_record(claim.record, self.spider)
-            self.politeness.import_state(claim.host, claim.state)
+            self.politeness.import_state(claim.host, claim.state, claim.pause)
             self.ready.append(_Claimed(claim.host, fp, claim.record, request))
         if len(claims) < room:  # every due host is taken: ask again when the next one is due
             wait = max(CLAIM_SECONDS, POLL_SECONDS if due_in is None else min(due_in, POLL_SECONDS))

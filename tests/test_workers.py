@@ -24,17 +24,25 @@ POLICY = {"/robots.txt", "/.well-known/tdmrep.json"}
 
 
 def site(host: str) -> Site:
-    """Page i links to pages 3i+1..3i+3: every page reachable from the home page."""
+    """Page i links to pages 3i+1..3i+3: every page reachable from the home page
+    (on the walled host, but through the challenge it serves for /p2)."""
     found = Site({"/robots.txt": Reply(body=f"User-agent: *\nCrawl-delay: {DELAY:g}\n".encode(),
                                        content_type="text/plain"),
                   "/.well-known/tdmrep.json": Reply(status=404)})
     for i in range(PAGES):
         links = "".join(f'<a href="/p{j}">{j}</a>' for j in range(3 * i + 1, min(3 * i + 4, PAGES)))
         found["/" if i == 0 else f"/p{i}"] = html(f"<main><h1>{host} page {i}</h1>{links}</main>")
+    if host == WALLED:
+        found["/p2"] = Reply(status=403, headers=[("cf-mitigated", "challenge")], body=b"<p>Just a moment</p>")
     return found
 
 
+WALLED = "walled.example.com"
+PAUSE = 4.0  # BACKOFF_CHALLENGE_PAUSE for the walled host
 EXPECTED = {f"http://{h}/" if i == 0 else f"http://{h}/p{i}" for h in HOSTS for i in range(PAGES)}
+BEHIND_THE_WALL = {2, 7, 8, 9}  # the challenged page and the pages only it links to
+EXPECTED_WITH_WALL = EXPECTED | {f"http://{WALLED}/" if i == 0 else f"http://{WALLED}/p{i}"
+                                 for i in range(PAGES) if i not in BEHIND_THE_WALL}
 
 
 @pytest.fixture
@@ -70,10 +78,10 @@ def published_rows(out):
     return sum(json.loads(path.read_text())["rows"] for path in manifests)
 
 
-def assert_polite(web):
+def assert_polite(web, hosts=HOSTS):
     """Server-side: per host, starts at least the Crawl-delay apart, never two
     requests open at once, robots.txt and tdmrep.json fetched once, first."""
-    for host in HOSTS:
+    for host in hosts:
         seen = sorted(web.requests(host), key=lambda s: s.start)
         gaps = [b.start - a.start for a, b in zip(seen, seen[1:])]
         assert min(gaps) >= DELAY, (host, min(gaps))
@@ -91,28 +99,42 @@ def status(redis_url):
     return json.loads(result.stdout)
 
 
-def test_three_workers_crawl_once_politely_with_their_seeds_merged(web, redis_url, tmp_path):
+def test_three_workers_crawl_once_politely_with_their_seeds_merged(serve, redis_url, tmp_path):
+    web = serve({h: site(h) for h in [*HOSTS, WALLED]})
     out = tmp_path / "out"
-    workers = [start_worker(web, out, redis_url, "w1", HOSTS[:2]),
-               start_worker(web, out, redis_url, "w2", HOSTS[2:]),
-               start_worker(web, out, redis_url, "w3", HOSTS[1:3])]
+    pause = {"BACKOFF_CHALLENGE_PAUSE": PAUSE}
+    workers = [start_worker(web, out, redis_url, "w1", HOSTS[:2], **pause),
+               start_worker(web, out, redis_url, "w2", [*HOSTS[2:], WALLED], **pause),
+               start_worker(web, out, redis_url, "w3", [HOSTS[1], WALLED], **pause)]
     logs = [finish(worker) for worker in workers]
     counts = stored(out)
-    assert set(counts) == EXPECTED and max(counts.values()) == 1
-    assert_polite(web)
+    assert set(counts) == EXPECTED_WITH_WALL and max(counts.values()) == 1
+    assert_polite(web, [*HOSTS, WALLED])
     pages = [s for s in web.log if s.path not in POLICY]
-    assert len(pages) == len(EXPECTED)  # nothing fetched twice
+    assert len(pages) == len(EXPECTED_WITH_WALL) + 1  # nothing fetched twice; the challenge once
+    walled = sorted(web.requests(WALLED), key=lambda s: s.start)
+    challenge = next(i for i, s in enumerate(walled) if s.path == "/p2")
+    assert walled[challenge + 1].start - walled[challenge].start >= PAUSE  # the pause held for every worker
     names = {path.name.rsplit("-", 1)[0] for path in (out / "documents").glob("*.parquet")}
     assert names == {"shared-w1", "shared-w2", "shared-w3"}, names  # every worker did its share
     assert any("robots/shared" in log for log in logs)  # a policy fetched by one worker, used by another
-    audit = ds.dataset(out / "audit", format="parquet").to_table(columns=["event", "url", "gap"]).to_pylist()
-    assert {r["url"] for r in audit if r["event"] == "stored"} == EXPECTED
+    audit = ds.dataset(out / "audit", format="parquet").to_table(columns=["event", "host", "url", "gap"]).to_pylist()
+    assert {r["url"] for r in audit if r["event"] == "stored"} == EXPECTED_WITH_WALL
+    assert [r["event"] for r in audit if r["host"] == WALLED and r["event"] in ("pause", "resume")] in (
+        ["pause", "resume"], ["resume", "pause"])  # once each, whichever workers saw them
     requests = [r for r in audit if r["event"] == "request"]
     assert len(requests) == len(web.log)
     assert min(r["gap"] for r in requests if r["gap"] is not None) >= DELAY  # the gap across workers
     report = status(redis_url)
     assert report["workers_alive"] == [] and report["urls_pending"] == 0
-    assert report["urls_seen"] == len(EXPECTED)
+    assert report["urls_seen"] == len(EXPECTED_WITH_WALL) + 1
+    trail = subprocess.run([sys.executable, "-m", "scrapy", "audit", str(out / "audit"), "--host", HOSTS[0], "--json"],
+                           cwd=REPO, env=crawl_env(None), capture_output=True, text=True, timeout=60)
+    summary = json.loads(trail.stdout)  # every worker's audit shards, read as one trail
+    assert summary["requests"] == len(web.requests(HOSTS[0])) and len(summary["policy_files"]) == 2
+    shown = subprocess.run([sys.executable, "-m", "scrapy", "frontier", "status", "-s", f"FRONTIER_REDIS_URL={redis_url}",
+                            "-s", "CRAWL_ID=shared"], cwd=REPO, env=crawl_env(None), capture_output=True, text=True)
+    assert "workers alive: 0" in shown.stdout and f"{len(EXPECTED_WITH_WALL) + 1} seen, 0 pending" in shown.stdout
 
 
 def test_a_worker_killed_mid_crawl_leaves_its_work_to_the_others(web, redis_url, tmp_path):

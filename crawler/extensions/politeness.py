@@ -175,27 +175,28 @@ class Politeness:
         worker (`crawler.sharedfrontier`)."""
         data: dict[str, Any] = {"floors": self._floors.get(key, {})}
         state = self.hosts.get(key)
-        if state is not None:
-            pause = self.pause_left(key)
-            data["backoff"] = [state.walls, state.ratelimits, state.slowdown, None if math.isinf(pause) else pause]
+        if state is not None:  # the pause itself goes to the frontier, timed by its clock
+            data["backoff"] = [state.walls, state.ratelimits, state.slowdown, state.gave_up]
         for field, table in (("paused", self._paused), ("gave_up", self._gave_up)):
             if key in table:
                 data[field] = table[key]
         return json.dumps(data)
 
-    def import_state(self, key: str, text: str) -> None:
-        """Take up the state another worker left for the host (`export_state`)."""
+    def import_state(self, key: str, text: str, pause: float) -> None:
+        """Take up the state another worker left for the host (`export_state`),
+        and `pause`, the seconds it stays paused."""
         if not text:
             return
         data = json.loads(text)
         if data.get("floors"):
             self._floors.setdefault(key, {}).update(data["floors"])
         if "backoff" in data:
-            walls, ratelimits, slowdown, pause = data["backoff"]
+            walls, ratelimits, slowdown, gave_up = data["backoff"]
             self.hosts[key] = HostBackoff(
                 walls=walls, ratelimits=ratelimits, slowdown=slowdown,
-                paused_until=math.inf if pause is None else (monotonic() + pause if pause else 0.0),
-                gave_up=pause is None,
+                # a pause that ended while no worker held the host is still resumed, and recorded, once
+                paused_until=math.inf if gave_up else (monotonic() + pause if pause or "paused" in data else 0.0),
+                gave_up=gave_up,
             )
         for field, table in (("paused", self._paused), ("gave_up", self._gave_up)):
             if field in data:
