@@ -268,7 +268,8 @@ class SharedScheduler(BaseScheduler):
         return None
 
     def _claim(self, now: float) -> None:
-        room = min(CLAIM_BATCH, self.concurrency - len(self.downloader.active) - len(self))
+        held = len(self.ready) + sum(map(len, self.waiting.values()))
+        room = min(CLAIM_BATCH, self.concurrency - len(self.downloader.active) - held)
         if room <= 0:
             return
         claims, due_in = self.shared.claim(room)

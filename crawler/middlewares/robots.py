@@ -189,10 +189,12 @@ class RobotsMiddleware:
         a copy kept through an unreachable refresh is shared whole."""
         assert self.shared is not None
         file = self.origins[origin].file(policy_file)
+        if file.availability is None:
+            return
         if body is not None:
             file.raw = body
         left = file.expires - monotonic()
-        fields = {"state": file.availability.value if file.availability else "", "detail": file.detail,
+        fields = {"state": file.availability.value, "detail": file.detail,
                   "failures": str(file.failures)}
         if file.availability is Availability.PARSED:
             fields["body"] = base64.b64encode(zlib.compress(file.raw)).decode()
