@@ -52,6 +52,11 @@ CRAWL_PURPOSE = "ai-training"
 CRAWL_ID = None
 CRAWL_MAX_PAGES = 0
 
+# --- Many workers, one crawl (Redis) --------------------------------------------
+FRONTIER_REDIS_URL = None
+WORKER_ID = None
+FRONTIER_WORKER_TIMEOUT = 30.0
+
 # --- Limits and the network guard ---------------------------------------------
 DEPTH_LIMIT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024

@@ -3,7 +3,8 @@ client on the same local multi-host web, side by side in one run.
 
     .venv/bin/python -m benchmarks.run                   # efficiency, light pages, politeness (~15 min)
     .venv/bin/python -m benchmarks.run scale             # peak memory at 10,000 and 100,000 pages (~10 min)
-    .venv/bin/python -m benchmarks.run efficiency politeness scale    # all three
+    .venv/bin/python -m benchmarks.run workers           # 1, 2 and 4 workers sharing a frontier in Redis (~12 min)
+    .venv/bin/python -m benchmarks.run efficiency politeness scale workers    # all four
 
 Absolute times on a shared machine are noisy: each crawl runs several times
 and medians and ratios are reported. A crawler's CPU is counted from the
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import os
 import statistics
@@ -35,7 +37,7 @@ from crawler.localweb import LocalWeb, Reply, Site, html
 ROOT = Path(__file__).resolve().parents[1]
 STOCK = ROOT / "benchmarks" / "stock"
 TICKS = os.sysconf("SC_CLK_TCK")
-PARTS = ("efficiency", "light", "politeness", "scale")
+PARTS = ("efficiency", "light", "politeness", "scale", "workers")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -53,11 +55,14 @@ def rss_mb(pid: int) -> float:
 class Web:
     """The benchmark web in a process of its own, so its CPU is not counted."""
 
-    def __init__(self, hosts: int, pages: int, light: bool = False) -> None:
-        self.hosts, self.pages = hosts, pages
+    def __init__(self, hosts: int, pages: int, light: bool = False, crawl_delay: float | None = None,
+                 log: Path | None = None) -> None:
+        self.hosts, self.pages, self.log = hosts, pages, log
+        options = ["--light"] if light else []
+        options += ["--crawl-delay", str(crawl_delay)] if crawl_delay is not None else []
+        options += ["--log", str(log)] if log is not None else []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.web", "--hosts", str(hosts), "--pages", str(pages),
-             *(["--light"] if light else [])],
+            [sys.executable, "-m", "benchmarks.web", "--hosts", str(hosts), "--pages", str(pages), *options],
             cwd=ROOT, stdout=subprocess.PIPE, text=True,
         )
         self.port = int(self.process.stdout.readline().split()[1])  # type: ignore[union-attr]
@@ -70,6 +75,11 @@ class Web:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait()
+
+    def requests(self) -> list[tuple[str, str, float, float]]:
+        """(host, path, start, end) of every request, once stopped with a log."""
+        assert self.log is not None
+        return [tuple(r) for r in json.loads(self.log.read_text())]
 
 
 def crawl_command(kind: str, seed_list: str, out: Path) -> tuple[list[str], Path, dict[str, str]]:
@@ -253,13 +263,142 @@ def scale(hosts: int, pages: int) -> dict[str, Any]:
             "seconds": round(result["seconds"])}
 
 
+POLICY_PATHS = ("/robots.txt", "/.well-known/tdmrep.json")
+
+
+def _first_request(audit: Path, prefix: str) -> float | None:
+    """When a crawler (its audit shards named `prefix-NNNNN`) sent its first request, epoch seconds."""
+    times = [
+        t.timestamp()
+        for path in audit.glob(f"{prefix}-[0-9][0-9][0-9][0-9][0-9].parquet")
+        for event, t in zip(*pq.read_table(path, columns=["event", "time"]).to_pydict().values())
+        if event == "request"
+    ]
+    return min(times, default=None)
+
+
+def _crawl_workers(web: Web, out: Path, count: int, redis_url: str | None) -> dict[str, Any]:
+    """`count` crawlers started together (with `redis_url`, workers of one
+    crawl); each one's CPU from its own first request to its exit."""
+    seed_file = out / "seeds.txt"
+    seed_file.write_text("\n".join(seeds(web.hosts)) + "\n")
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env.update(http_proxy=web.proxy, no_proxy="")
+    processes, prefixes = [], []
+    for i in range(count):
+        command = [sys.executable, "-m", "scrapy", "crawl", "web", "-a", f"seeds={seed_file}",
+                   "-s", f"PARQUET_DIR={out / 'documents'}", "-s", f"AUDIT_DIR={out / 'audit'}",
+                   "-s", "LOG_LEVEL=WARNING", "-s", "CRAWL_ID=bench"]
+        if redis_url is not None:
+            command += ["-s", f"FRONTIER_REDIS_URL={redis_url}", "-s", f"WORKER_ID=w{i + 1}"]
+        prefixes.append(f"bench-w{i + 1}" if redis_url is not None else "bench")
+        with open(out / f"stderr-{i + 1}.log", "w") as err:
+            processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err))
+    samples: dict[int, list[tuple[float, float]]] = {p.pid: [] for p in processes}
+    cpu: dict[int, float] = {}
+    while len(cpu) < count:
+        for process in processes:
+            if process.pid in cpu:
+                continue
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                if os.waitstatus_to_exitcode(status):
+                    raise RuntimeError(f"worker failed:\n{(out / 'stderr-1.log').read_text()[-3000:]}")
+                cpu[process.pid] = usage.ru_utime + usage.ru_stime
+            else:
+                try:
+                    samples[process.pid].append((time.time(), cpu_seconds(process.pid)))
+                except (OSError, ValueError):
+                    pass
+        time.sleep(0.05)
+    spent = 0.0
+    for process, prefix in zip(processes, prefixes):
+        first = _first_request(out / "audit", prefix)
+        before = [c for t, c in samples[process.pid] if first is not None and t <= first]
+        spent += cpu[process.pid] - (before[-1] if before else 0.0)
+    return {"cpu": spent}
+
+
+def workers(runs: int, hosts: int = 200, pages: int = 15, delay: float = 1.0,
+            counts: tuple[int, ...] = (1, 2, 4)) -> dict[str, Any]:
+    """The single-process crawler, then 1, 2 and 4 workers sharing a frontier
+    in one Redis server, each against a fresh benchmark web whose robots.txt
+    asks for `Crawl-delay`; politeness is judged from the web's own log.
+    `runs` rounds of all of them, interleaved so that a busy moment of the
+    machine does not fall on one configuration; the worst politeness and
+    the median speed and CPU are reported."""
+    from tests.redisserver import RedisServer  # the tests' real server, on a free loopback port
+
+    labels = [("single process", 1), *((f"{n} worker{'s' * (n > 1)}", n) for n in counts)]
+    judged: dict[str, list[dict[str, Any]]] = {label: [] for label, _ in labels}
+    with tempfile.TemporaryDirectory() as tmp:
+        server = RedisServer(Path(tmp) / "redis").start()
+        assert server.process is not None
+        try:
+            for round_ in range(runs):
+                for label, count in labels:
+                    out = Path(tmp) / f"{label.replace(' ', '-')}-{round_}"
+                    out.mkdir()
+                    server.flush()
+                    redis_before = cpu_seconds(server.process.pid)
+                    web = Web(hosts, pages, crawl_delay=delay, log=out / "web.json")
+                    try:
+                        run = _crawl_workers(web, out, count, server.url if label != labels[0][0] else None)
+                    finally:
+                        web.stop()
+                    run["redis_cpu"] = cpu_seconds(server.process.pid) - redis_before if label != labels[0][0] else 0.0
+                    judged[label].append(_judge(web.requests(), out, delay, run))
+        finally:
+            server.stop()
+    report: dict[str, Any] = {"hosts": hosts, "pages_per_host": pages, "crawl_delay": delay, "runs": runs,
+                              "configurations": {}}
+    for label, results in judged.items():
+        worst = {"shortest_gap_s": min, "gaps_below_delay": sum, "robots_fetches_per_origin": max,
+                 "duplicate_fetches": sum, "duplicate_documents": sum}
+        report["configurations"][label] = {
+            **{key: pick(r[key] for r in results) for key, pick in worst.items()},
+            **{key: statistics.median(r[key] for r in results)
+               for key in ("pages_stored", "pages_per_s", "cpu_s_per_1000_pages", "cpu_s_per_1000_pages_with_redis",
+                           "redis_cpu_s")},
+        }
+    single = report["configurations"]["single process"]["cpu_s_per_1000_pages"]
+    for summary in report["configurations"].values():
+        summary["cpu_per_page_over_single"] = summary["cpu_s_per_1000_pages"] / single
+        summary["cpu_per_page_with_redis_over_single"] = summary["cpu_s_per_1000_pages_with_redis"] / single
+    return report
+
+
+def _judge(log: list[tuple[str, str, float, float]], out: Path, delay: float, run: dict[str, Any]) -> dict[str, Any]:
+    starts: dict[str, list[float]] = collections.defaultdict(list)
+    for host, _, start, _ in log:
+        starts[host].append(start)
+    gaps = [b - a for times in starts.values() for a, b in zip(sorted(times), sorted(times)[1:])]
+    robots = collections.Counter(host for host, path, _, _ in log if path == "/robots.txt")
+    fetched = [(host, path) for host, path, _, _ in log if path not in POLICY_PATHS]
+    urls = collections.Counter(
+        url for path in (out / "documents").glob("*.parquet") for url in pq.read_table(path, columns=["url"]).column("url").to_pylist()
+    )
+    stored = sum(urls.values())
+    seconds = max(s for _, _, s, _ in log) - min(s for _, _, s, _ in log)
+    return {
+        "requests": len(log), "pages_stored": stored, "shortest_gap_s": round(min(gaps), 4),
+        "gaps_below_delay": sum(g < delay for g in gaps),
+        "robots_fetches_per_origin": max(robots.values()), "origins": len(robots),
+        "duplicate_fetches": len(fetched) - len(set(fetched)), "duplicate_documents": stored - len(urls),
+        "seconds": round(seconds, 1), "pages_per_s": round(stored / seconds, 1),
+        "cpu_s_per_1000_pages": 1000 * run["cpu"] / stored,
+        "cpu_s_per_1000_pages_with_redis": 1000 * (run["cpu"] + run["redis_cpu"]) / stored,
+        "redis_cpu_s": round(run["redis_cpu"], 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("parts", nargs="*", metavar="PART",
                         help=f"benchmarks to run, of {', '.join(PARTS)} (default: efficiency light politeness)")
     parser.add_argument("--hosts", type=int, default=300, help="efficiency web: hosts (default 300)")
     parser.add_argument("--pages", type=int, default=20, help="efficiency web: pages per host (default 20)")
-    parser.add_argument("--runs", type=int, default=3, help="efficiency: runs per crawler (default 3)")
+    parser.add_argument("--runs", type=int, default=3, help="efficiency, workers: runs per crawler (default 3)")
     parser.add_argument("--no-stock", action="store_true", help="efficiency: skip the stock Scrapy crawls")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args()
@@ -276,6 +415,8 @@ def main() -> None:
         report["politeness"] = politeness()
     if "scale" in parts:
         report["scale"] = scale(1000, 100)
+    if "workers" in parts:
+        report["workers"] = workers(args.runs)
     print(json.dumps(report, indent=1) if args.json else "\n".join(describe(report)))
 
 
@@ -314,6 +455,19 @@ def describe(report: dict[str, Any]) -> list[str]:
                      f"peak RSS {sc['peak_rss_mb_at_10000']:.0f} MB at 10,000 pages, "
                      f"{sc['peak_rss_mb_at_100000']:.0f} MB at 100,000 (growth {sc['growth']:.1%}; "
                      f"target: under 300 MB, within 10 %); {sc['peak_rss_mb']:.0f} MB with shutdown")
+    if "workers" in report:
+        wk = report["workers"]
+        lines.append(f"Workers: {wk['hosts']} hosts x {wk['pages_per_host']} pages, Crawl-delay {wk['crawl_delay']:g} s; "
+                     f"worst politeness and median speed and CPU of {wk['runs']} runs "
+                     "(targets: no gap below the delay, CPU per page at most 1.15 x the single process)")
+        for label, run in wk["configurations"].items():
+            lines.append(
+                f"  {label:14}: {run['pages_stored']} pages, {run['pages_per_s']:.0f} pages/s; shortest gap "
+                f"{run['shortest_gap_s']:.3f} s ({run['gaps_below_delay']} below); robots.txt fetches per origin "
+                f"{run['robots_fetches_per_origin']}; duplicate fetches {run['duplicate_fetches']}, documents "
+                f"{run['duplicate_documents']}; {run['cpu_s_per_1000_pages']:.2f} CPU s per 1,000 pages "
+                f"(x{run['cpu_per_page_over_single']:.2f}; with Redis {run['cpu_s_per_1000_pages_with_redis']:.2f}, "
+                f"x{run['cpu_per_page_with_redis_over_single']:.2f})")
     return lines
 
 

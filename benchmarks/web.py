@@ -1,14 +1,17 @@
 """The benchmark web: many hosts of ~24 KB article pages that link to each
 other, with a robots.txt on each host, served on loopback as an HTTP proxy.
 
-    .venv/bin/python -m benchmarks.web --hosts 300 --pages 20 [--light]
+    .venv/bin/python -m benchmarks.web --hosts 300 --pages 20 [--light] [--crawl-delay 1 --log FILE]
 
-prints `PORT <n>` once listening; pages are generated on request.
+prints `PORT <n>` once listening; pages are generated on request. With
+`--log`, every request the web saw (host, path, start and end times) is
+written to FILE as JSON when it is stopped (SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
@@ -54,7 +57,7 @@ def site(host: int, hosts: int, pages: int, robots: str, light: bool) -> Site:
 
 def web(hosts: int, pages: int, robots: str = "User-agent: *\nDisallow: /private/\n",
         light: bool = False) -> dict[str, Site]:
-    """`light`: pages with 5 links each instead of 53."""
+    """`light`: pages with 5 links each instead of 83."""
     sites = {host_name(h): site(h, hosts, pages, robots, light) for h in range(hosts)}
     sites["stats.bench"] = Site(fallback=lambda seen: Reply(body=str(SERVED[0]).encode(), content_type="text/plain"))
     return sites
@@ -68,14 +71,22 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--hosts", type=int, default=300)
     parser.add_argument("--pages", type=int, default=20)
-    parser.add_argument("--light", action="store_true", help="pages with 5 links each instead of 53")
+    parser.add_argument("--light", action="store_true", help="pages with 5 links each instead of 83")
+    parser.add_argument("--crawl-delay", type=float, help="a Crawl-delay in every robots.txt")
+    parser.add_argument("--log", help="write the request log here as JSON when stopped")
     args = parser.parse_args()
-    server = LocalWeb(web(args.hosts, args.pages, light=args.light), keep_log=False).start()
+    robots = "User-agent: *\nDisallow: /private/\n"
+    if args.crawl_delay is not None:
+        robots += f"Crawl-delay: {args.crawl_delay:g}\n"
+    server = LocalWeb(web(args.hosts, args.pages, robots, light=args.light), keep_log=bool(args.log)).start()
     print(f"PORT {server.port}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     stop.wait()
     server.stop()
+    if args.log:
+        with open(args.log, "w") as f:
+            json.dump([[s.host, s.path, s.start, s.end] for s in server.log], f)
     sys.exit(0)
 
 

@@ -14,6 +14,11 @@ robots_resolved = object()
 #: not kept, failed), sent with `request`.
 page_settled = object()
 
+#: A document is about to be written to an open shard, sent with
+#: `fingerprint`, the frontier key of the URL it was fetched from: before the
+#: write, which may publish the shard.
+page_stored = object()
+
 #: A document shard is about to be published: whatever its rows depend on
 #: (the frontier's discovered links, the audit rows) must be durable first.
 shard_publishing = object()

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_TRANSIENT_META = ("download_slot", "download_latency")
+_TRANSIENT_META = ("download_slot", "download_latency", "response_began")
 COMMIT_SECONDS = 2.0
 
 
@@ -118,7 +118,13 @@ class PoliteScheduler(BaseScheduler):
         self._committed = monotonic()
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> PoliteScheduler:
+    def from_crawler(cls, crawler: Crawler) -> BaseScheduler:
+        """This scheduler, or with FRONTIER_REDIS_URL the same decisions over
+        the frontier the crawl's workers share (`crawler.sharedscheduler`)."""
+        if crawler.settings.get("FRONTIER_REDIS_URL"):
+            from crawler.sharedscheduler import SharedScheduler  # redis-py only where it is used
+
+            return SharedScheduler(crawler)
         return cls(crawler)
 
     def open(self, spider: Spider) -> None:

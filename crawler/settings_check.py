@@ -61,6 +61,12 @@ def _codec(name: str) -> str | None:
     return "use a codec pyarrow offers: zstd, snappy, gzip, brotli, lz4 or none"
 
 
+def _redis_url(url: str) -> str | None:
+    if url.partition("://")[0] not in ("redis", "rediss", "unix"):
+        return "use a Redis URL: redis://HOST:PORT/DB, rediss://... (TLS) or unix:///path/to/redis.sock"
+    return None
+
+
 def _at_least(kind: str, minimum: float) -> Rule:
     return Rule(kind, minimum)
 
@@ -139,6 +145,9 @@ RULES: dict[str, Rule] = {
     "LOG_FORMATTER": Rule("text"),
     "CRAWL_PURPOSE": Rule("choice", choices=PURPOSES),
     "CRAWL_ID": Rule("text", optional=True, problem=crawl_id_problem),
+    "FRONTIER_REDIS_URL": Rule("text", optional=True, problem=_redis_url),
+    "WORKER_ID": Rule("text", optional=True, problem=crawl_id_problem),
+    "FRONTIER_WORKER_TIMEOUT": Rule("float", 1, 3600),
     "LOG_LEVEL": Rule("choice", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
 }
 
@@ -179,4 +188,7 @@ def setting_error(settings: BaseSettings) -> str | None:
             return f"{name}={raw!r} is not accepted{why}: use {rule.accepted()}"
         if rule.problem is not None and (found := rule.problem(value)) is not None:
             return f"{name}={raw!r} is not accepted: {found}"
+    if settings.get("FRONTIER_REDIS_URL") and not settings.get("CRAWL_ID"):
+        return ("FRONTIER_REDIS_URL is set without CRAWL_ID: workers of one crawl find each other by its id; "
+                "give every worker the same -s CRAWL_ID=NAME")
     return None

@@ -199,6 +199,7 @@ class ShardWriter:
         metadata: Mapping[str, str] | None = None,
         max_age: float = 0.0,
         before_publish: Callable[[], None] | None = None,
+        before_rename: Callable[[Path, Path], None] | None = None,
         after_publish: Callable[[ShardInfo], None] | None = None,
     ) -> None:
         self.directory = Path(directory)
@@ -230,6 +231,7 @@ class ShardWriter:
         self._file: Any = None
         self._staging_path: Path | None = None
         self._before_publish = before_publish
+        self._before_rename = before_rename
         self._after_publish = after_publish
         self.failure: str | None = None
         control = control_dir(self.directory)
@@ -383,6 +385,8 @@ class ShardWriter:
         with open(self._staging_path, "rb") as f:
             digest = hashlib.file_digest(f, "sha256").hexdigest()
         size = self._staging_path.stat().st_size
+        if self._before_rename is not None:
+            self._before_rename(self._staging_path, final)  # the file is whole on disk: its commit point
         os.replace(self._staging_path, final)
         fsync_dir(self.directory)
         self.shards.append(

@@ -13,8 +13,8 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler.datasets import older_shards
 from crawler.errors import ConfigError
-from crawler.job import crawl_id
 from crawler.shards import Dataset, ShardLock, ShardWriteError, ShardWriter, writable_directory
+from crawler.workers import shard_prefix, worker_frontier
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -51,18 +51,22 @@ def _warn_about_older_shards(directory: Path) -> None:
 def shard_writer(crawler: Crawler, dataset: Dataset, prefix: str, **hooks: Any) -> ShardWriter:
     """The crawl's writer for a dataset, sized by the `<prefix>_*` settings
     and compressed as PARQUET_COMPRESSION says; the crawl's shards in the
-    folder are locked against a second process writing the same crawl."""
+    folder are locked against a second process writing the same crawl (the
+    same worker, with a shared frontier). A worker registers in the shared
+    frontier first, so that a shard its previous run had committed is
+    published before the writer clears that run's staging files."""
     settings = crawler.settings
+    worker_frontier(crawler)
     codec = settings.get("PARQUET_COMPRESSION")
     level = settings.getint("PARQUET_COMPRESSION_LEVEL")
     if codec.lower() in ("none", "uncompressed") or not pa.Codec.supports_compression_level(codec):
         level = None
     directory = writable_directory(f"{prefix}_DIR", settings.get(f"{prefix}_DIR"))
     _warn_about_older_shards(directory)
-    atexit.register(ShardLock(directory, crawl_id(crawler)).release)  # held while the process runs
+    atexit.register(ShardLock(directory, shard_prefix(crawler)).release)  # held while the process runs
     return ShardWriter(
         directory,
-        crawl_id(crawler),
+        shard_prefix(crawler),
         dataset.schema,
         schema_version=dataset.schema_version,
         row_bytes=dataset.row_bytes,

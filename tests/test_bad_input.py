@@ -60,6 +60,14 @@ CASES: dict[str, list[str]] = {
     "crawl, CRAWL_ID unsafe in a file name": crawl_setting("CRAWL_ID", "../x"),
     "crawl, CRAWL_ID hidden from readers": crawl_setting("CRAWL_ID", "_x"),
     "crawl, a bad line in PRIVACY_DENYLIST": crawl_setting("PRIVACY_DENYLIST", "{tmp}/junk.txt"),
+    "crawl, FRONTIER_REDIS_URL not a Redis URL": crawl("-a", f"seeds={SEED}", "-s", "CRAWL_ID=c1",
+                                                       "-s", "FRONTIER_REDIS_URL=http://127.0.0.1:6379/"),
+    "crawl, FRONTIER_REDIS_URL without CRAWL_ID": crawl_setting("FRONTIER_REDIS_URL", "{redis}"),
+    "crawl, Redis not reachable": crawl("-a", f"seeds={SEED}", "-s", "CRAWL_ID=c1",
+                                        "-s", "FRONTIER_REDIS_URL=redis://127.0.0.1:1/0"),
+    "crawl, WORKER_ID with a split word": crawl_setting("WORKER_ID", "eval-1"),
+    "crawl, WORKER_ID unsafe in a file name": crawl_setting("WORKER_ID", "a/b"),
+    "crawl, FRONTIER_WORKER_TIMEOUT zero": crawl_setting("FRONTIER_WORKER_TIMEOUT", "0"),
     # demo
     "demo, --out is a file": ["demo", "--out", "{tmp}/junk.txt"],
     # robots
@@ -106,6 +114,15 @@ CASES: dict[str, list[str]] = {
     "expire, PRIVACY_RETENTION_DAYS 0": ["expire", *DATASET],
     "expire, PRIVACY_RETENTION_DAYS not a number": ["expire", *DATASET, "-s", "PRIVACY_RETENTION_DAYS=a year"],
     "expire, truncated shard": ["expire", "-s", "PARQUET_DIR={tmp}/truncated", "-s", "PRIVACY_RETENTION_DAYS=30"],
+    # frontier
+    "frontier, no action": ["frontier", "-s", "FRONTIER_REDIS_URL={redis}", "-s", "CRAWL_ID=c1"],
+    "frontier, unknown action": ["frontier", "stop", "-s", "FRONTIER_REDIS_URL={redis}", "-s", "CRAWL_ID=c1"],
+    "frontier, no FRONTIER_REDIS_URL": ["frontier", "status", "-s", "CRAWL_ID=c1"],
+    "frontier, no CRAWL_ID": ["frontier", "status", "-s", "FRONTIER_REDIS_URL={redis}"],
+    "frontier, not a Redis URL": ["frontier", "status", "-s", "FRONTIER_REDIS_URL=127.0.0.1:6379", "-s", "CRAWL_ID=c1"],
+    "frontier, Redis not reachable": ["frontier", "status", "-s", "FRONTIER_REDIS_URL=redis://127.0.0.1:1/0",
+                                      "-s", "CRAWL_ID=c1"],
+    "frontier, unknown crawl": ["frontier", "status", "-s", "FRONTIER_REDIS_URL={redis}", "-s", "CRAWL_ID=nothing"],
     # upgrade
     "upgrade, no folder": ["upgrade"],
     "upgrade, missing folder": ["upgrade", "{tmp}/missing"],
@@ -161,7 +178,7 @@ def files_under(folder: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_bad_input_is_one_error_line_exit_2_and_nothing_written(case, tmp_path, dataset, web):
+def test_bad_input_is_one_error_line_exit_2_and_nothing_written(case, tmp_path, dataset, web, redis_url):
     (tmp_path / "junk.txt").write_text("# no URL here\nnot a url\n")
     (tmp_path / "access.log").write_text(ACCESS_LOG)
     (tmp_path / "empty").mkdir()
@@ -175,7 +192,7 @@ def test_bad_input_is_one_error_line_exit_2_and_nothing_written(case, tmp_path, 
     (tmp_path / "fake" / "00000.parquet").write_text("not parquet")
     out = tmp_path / "out"
     before = files_under(tmp_path)
-    args = [a.format(tmp=tmp_path, out=out) for a in CASES[case]]
+    args = [a.format(tmp=tmp_path, out=out, redis=redis_url) for a in CASES[case]]
     result = subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=REPO, env=crawl_env(web),
                             capture_output=True, text=True, timeout=120)
     errors = [line for line in result.stderr.splitlines() if "error:" in line]

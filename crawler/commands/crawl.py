@@ -27,6 +27,10 @@ class Command(ScrapyCrawlCommand):
         outcome: Any = self.crawler_process.crawl(crawler, **opts.spargs)
         _watch(outcome, errors)
         self.crawler_process.start()
+        worker_error = getattr(crawler, "worker_error", None)
+        if worker_error is not None:
+            fail(self, worker_error, exitcode=1)
+            return
         write_error = getattr(crawler, "shard_write_error", None)
         if write_error is not None:
             fail(self, f"{write_error}: free some space or point PARQUET_DIR and AUDIT_DIR at a "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from functools import cached_property
 from time import monotonic
 from typing import TYPE_CHECKING, Any
@@ -161,6 +163,48 @@ class Politeness:
         """Record the gap one origin's robots.txt asks for on a host's slot."""
         self._floors.setdefault(key, {})[origin] = seconds
         self.pace(key)
+
+    def pause_left(self, key: str) -> float:
+        """Seconds the host stays paused (inf once given up; 0: not paused)."""
+        state = self.hosts.get(key)
+        return max(0.0, state.paused_until - monotonic()) if state is not None else 0.0
+
+    def export_state(self, key: str) -> str:
+        """The host's back-off, pause, give-up and robots.txt floors, as JSON
+        for the next worker that leases the host, so that they outlive this
+        worker (`crawler.sharedfrontier`)."""
+        data: dict[str, Any] = {"floors": self._floors.get(key, {})}
+        state = self.hosts.get(key)
+        if state is not None:  # the pause itself goes to the frontier, timed by its clock
+            data["backoff"] = [state.walls, state.ratelimits, state.slowdown, state.gave_up]
+        for field, table in (("paused", self._paused), ("gave_up", self._gave_up)):
+            if key in table:
+                data[field] = table[key]
+        return json.dumps(data)
+
+    def import_state(self, key: str, text: str, pause: float) -> None:
+        """Take up the state another worker left for the host (`export_state`),
+        and `pause`, the seconds it stays paused."""
+        if not text:
+            return
+        data = json.loads(text)
+        if data.get("floors"):
+            self._floors.setdefault(key, {}).update(data["floors"])
+        if "backoff" in data:
+            walls, ratelimits, slowdown, gave_up = data["backoff"]
+            self.hosts[key] = HostBackoff(
+                walls=walls, ratelimits=ratelimits, slowdown=slowdown,
+                # a pause that ended while no worker held the host is still resumed, and recorded, once
+                paused_until=math.inf if gave_up else (monotonic() + pause if pause or "paused" in data else 0.0),
+                gave_up=gave_up,
+            )
+        for field, table in (("paused", self._paused), ("gave_up", self._gave_up)):
+            if field in data:
+                table[key] = data[field]
+            else:
+                table.pop(key, None)
+        if data.get("floors") or "backoff" in data:
+            self.pace(key)
 
     def _request_reached_downloader(self, request: Request, **kwargs: Any) -> None:
         key = request.meta.get("download_slot")

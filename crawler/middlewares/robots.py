@@ -1,6 +1,12 @@
 """The robots layer: fetches an origin's policy files before any other request
 to it, through the host's politeness slot, and enforces them.
 
+With a shared frontier (`crawler.workers`) the outcome of each fetch is
+shared through Redis: a worker fetches a file only when no other worker's
+copy is still valid, and only while it holds the lease of the origin's
+host, so each file is fetched once per origin per cache period across
+all workers.
+
 The files are robots.txt (always) and `/.well-known/tdmrep.json` (when the
 crawl's purpose calls for TDMRep), each fetched once per origin, cached for
 ROBOTS_CACHE_SECONDS and judged by the same status-code policy. Decisions
@@ -12,8 +18,10 @@ is fetched or unreachable.
 
 from __future__ import annotations
 
+import base64
 import logging
 import math
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -43,6 +51,7 @@ from crawler.robots import (
 from crawler.signals import TdmRule, needs_tdmrep, parse_tdmrep, robots_usage, tdm_file_rule
 from crawler.urls import Refused, canonical_url, request_url
 from crawler.walls import classify as classify_response
+from crawler.workers import worker_frontier
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -81,6 +90,7 @@ class FileState:
     expires: float = 0.0
     failures: int = 0
     fetching: bool = False
+    raw: bytes = b""  # the body last parsed, kept only to share it again
 
 
 @dataclass
@@ -119,6 +129,7 @@ class RobotsMiddleware:
         self.audit = audit(crawler)
         self.politeness = politeness(crawler)
         self.stats = crawler.stats
+        self.shared = worker_frontier(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RobotsMiddleware:
@@ -143,10 +154,13 @@ class RobotsMiddleware:
         file = state.file(policy_file)
         if file.fetching:
             return Readiness.FETCHING, None
+        expired = monotonic() >= file.expires
+        if expired and self.shared is not None and self._adopt(origin, state, policy_file):
+            expired = False
         unreachable = file.availability is Availability.UNREACHABLE
         if unreachable and file.failures > self.retry_times:
             return Readiness.DROP, policy_file.unreachable_reason
-        if monotonic() >= file.expires:
+        if expired:
             if policy_file is not ROBOTS_TXT and not self._robots_allow(state, origin + policy_file.path):
                 self._settle(origin, policy_file, Availability.UNAVAILABLE, None, "disallowed by robots.txt")
                 return Readiness.READY, None
@@ -157,6 +171,44 @@ class RobotsMiddleware:
         if unreachable:
             return Readiness.WAITING, file.expires
         return Readiness.READY, None
+
+    def _adopt(self, origin: str, state: OriginState, policy_file: PolicyFile) -> bool:
+        """Take up the outcome another worker's fetch of the file shared, if
+        it still holds; False when this worker must fetch it."""
+        assert self.shared is not None
+        found = self.shared.get_policy(origin + policy_file.path)
+        if found is None:
+            return False
+        fields, remaining = found
+        file = state.file(policy_file)
+        file.availability = Availability(fields["state"])
+        file.detail, file.failures = fields["detail"], int(fields["failures"])
+        file.raw = zlib.decompress(base64.b64decode(fields["body"])) if fields.get("body") else b""
+        file.value = policy_file.parse(file.raw) if file.availability is Availability.PARSED else None
+        file.expires = math.inf if remaining is None else monotonic() + remaining
+        self.stats.inc_value(f"{policy_file.name}/shared")
+        if policy_file is ROBOTS_TXT and file.availability is not Availability.UNREACHABLE:
+            self._robots_settled(origin, state, f"robots.txt {origin}{policy_file.path} (shared)")
+        self.crawler.signals.send_catch_log(robots_resolved, origin=origin)
+        return True
+
+    def _share(self, origin: str, policy_file: PolicyFile, body: bytes | None) -> None:
+        """Share the outcome of this worker's fetch with the other workers,
+        for as long as it holds here; the last parsed body goes with it, so
+        a copy kept through an unreachable refresh is shared whole."""
+        assert self.shared is not None
+        file = self.origins[origin].file(policy_file)
+        if file.availability is None:
+            return
+        if body is not None:
+            file.raw = body
+        left = file.expires - monotonic()
+        fields = {"state": file.availability.value, "detail": file.detail,
+                  "failures": str(file.failures)}
+        if file.availability is Availability.PARSED:
+            fields["body"] = base64.b64encode(zlib.compress(file.raw)).decode()
+        valid = None if math.isinf(left) else max(left, 0.0)
+        self.shared.put_policy(origin + policy_file.path, fields, valid, (valid or self.ttl) + 60)
 
     def _robots_allow(self, state: OriginState, url: str) -> bool:
         rules = state.rules
@@ -287,6 +339,8 @@ class RobotsMiddleware:
             detail += f" via {url}"
         value = policy_file.parse(body) if availability is Availability.PARSED else None
         self._settle(origin, policy_file, availability, value, detail)
+        if self.shared is not None:
+            self._share(origin, policy_file, body if availability is Availability.PARSED else None)
         delay = self.origins[origin].delay
         if policy_file is ROBOTS_TXT and delay is not None:
             detail += delay_note(delay)

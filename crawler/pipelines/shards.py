@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
 
+from crawler.errors import WorkerFenced
 from crawler.extensions.audit import Audit, audit
-from crawler.hooks import shard_published, shard_publishing
+from crawler.hooks import page_stored, shard_published, shard_publishing
 from crawler.shards import DOCUMENTS, ShardInfo, ShardWriteError
 from crawler.urls import url_fingerprint
 from crawler.values import RowRejected
+from crawler.workers import worker_frontier
 from crawler.writers import shard_writer, stop_crawl
 
 if TYPE_CHECKING:
@@ -25,13 +28,18 @@ class ParquetPipeline:
     """Writes every document item to the crawl's shards; publishes a shard
     when it is full, old enough, or the crawl closes. Around each publish it
     tells the rest of the crawl (`crawler.hooks`), so that what a published
-    document depends on is durable first and its URL is done after."""
+    document depends on is durable first and its URL is done after. With a
+    shared frontier, a shard's documents are committed there once the file
+    is whole and before it is renamed into place: a worker presumed dead,
+    whose URLs were handed to others, publishes nothing more."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self._fingerprints: list[int] = []
+        self.shared = worker_frontier(crawler)
         self.writer = shard_writer(
-            crawler, DOCUMENTS, "PARQUET", before_publish=self._publishing, after_publish=self._published
+            crawler, DOCUMENTS, "PARQUET", before_publish=self._publishing,
+            before_rename=self._committing if self.shared is not None else None, after_publish=self._published,
         )
 
     @cached_property
@@ -41,7 +49,19 @@ class ParquetPipeline:
     def _publishing(self) -> None:
         self.crawler.signals.send_catch_log(shard_publishing)
 
+    def _committing(self, staging: Path, final: Path) -> None:
+        assert self.shared is not None
+        try:
+            self.shared.commit(final.name, staging, final, self._fingerprints)
+        except WorkerFenced:
+            raise ShardWriteError(
+                f"worker {self.shared.worker} was presumed dead (no heartbeat for FRONTIER_WORKER_TIMEOUT): "
+                "other workers are fetching its unpublished documents again, so it publishes none"
+            ) from None
+
     def _published(self, shard: ShardInfo) -> None:
+        if self.shared is not None:
+            self.shared.confirm(shard.file)
         fingerprints, self._fingerprints = self._fingerprints, []
         self.crawler.signals.send_catch_log(shard_published, fingerprints=fingerprints)
 
@@ -56,7 +76,9 @@ class ParquetPipeline:
             self.crawler.stats.inc_value("documents/rejected")
             self.audit.skip("error", item["url"], f"document row rejected: {error}")
             raise DropItem(f"document row rejected: {error}") from None
-        self._fingerprints += {url_fingerprint(row["url"]), url_fingerprint(row["requested_url"])}
+        fetched = url_fingerprint(row["url"])
+        self._fingerprints += {fetched, url_fingerprint(row["requested_url"])}
+        self.crawler.signals.send_catch_log(page_stored, fingerprint=fetched)
         self.audit.stored(row)
         try:
             self.writer.append(row)

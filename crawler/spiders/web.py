@@ -47,6 +47,7 @@ from crawler.urls import (
     request_url,
     url_host,
 )
+from crawler.workers import unseen
 
 logger = logging.getLogger(__name__)
 
@@ -256,7 +257,9 @@ class WebSpider(scrapy.Spider):
         set lookup. At most LIMITS_LINKS_PER_PAGE links are considered
         (followed, or skipped with a reason); the links beyond that cap, or
         all of them beyond DEPTH_LIMIT, are recorded once for the page, with
-        their count, so one page cannot flood the log and the audit trail."""
+        their count, so one page cannot flood the log and the audit trail.
+        With other workers in the crawl, the links they already queued are
+        passed over too, asked of the shared frontier at once."""
         depth = response.meta.get("depth", 0) + 1
         found = links(tree, response.url)
         if self.max_depth and depth > self.max_depth:
@@ -266,12 +269,13 @@ class WebSpider(scrapy.Spider):
                                 f"depth {depth} is beyond DEPTH_LIMIT={self.max_depth}")
             return
         considered = 0
+        followed = []
         for link in found:
             if self.max_links and considered >= self.max_links:
                 count = 1 + sum(1 for _ in found)
                 self.audit.skip("cap", response.url, f"{count} links on the page not followed: "
                                 f"beyond the LIMITS_LINKS_PER_PAGE={self.max_links} taken")
-                return
+                break
             url = request_url(link.url, self.max_url_length)
             if isinstance(url, Refused):
                 considered += self._refused(url)
@@ -285,7 +289,9 @@ class WebSpider(scrapy.Spider):
             else:
                 self._followed.add(key)
                 if self._allowed(url):
-                    yield self._page(url)
+                    followed.append(url)
+        for url in unseen(self.crawler, followed):
+            yield self._page(url)
 
     def _allowed(self, url: str) -> bool:
         """Whether a URL is in scope and no trap (skips are recorded)."""

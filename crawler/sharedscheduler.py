@@ -1,0 +1,416 @@
+"""The frontier of one worker of a crawl shared through Redis
+(`crawler.sharedfrontier`), with PoliteScheduler's decisions: a request
+leaves for the downloader only when its host may take it, its origin's
+robots.txt is known and allows crawling, and the host is not paused or
+given up. What changes is where the queues and the host gate live: a
+worker leases a due host from Redis with the head of its queue, sends that
+one request, and gives the lease back once the request has left the
+downloader, with the host's politeness state, for any worker to take next.
+
+Claims are made only while the downloader has room, and while no host is
+due the worker asks again when the earliest one will be, but at most every
+CLAIM_SECONDS (a host then waits up to that long beyond its gap, and the
+workers do not race each other for every host that falls due) and at least
+every POLL_SECONDS (for hosts other workers add). The links of a response
+and its own URL's settlement are sent to Redis in one call, links first, so
+that the crawl never looks finished while they wait here; and before a shard
+is published, so that its documents' URLs are held when it is committed. A
+heartbeat keeps the worker alive in Redis; the same loop reaps workers whose
+liveness lapsed, so their leased requests return to the frontier and are
+fetched by the others.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import deque
+from dataclasses import dataclass
+from time import monotonic
+from typing import TYPE_CHECKING, Any
+
+from redis import RedisError
+from scrapy import Request, signals
+from scrapy.core.scheduler import BaseScheduler
+from scrapy.utils.asyncio import call_later, create_looping_call
+from scrapy.utils.defer import deferred_from_coro
+
+from crawler.errors import WorkerFenced
+from crawler.extensions.audit import audit
+from crawler.extensions.politeness import politeness
+from crawler.hooks import page_settled, page_stored, robots_resolved, shard_publishing
+from crawler.middlewares.netguard import NetguardMiddleware
+from crawler.middlewares.robots import Readiness, RobotsMiddleware, request_origin
+from crawler.sharedfrontier import record_fingerprint, signed
+from crawler.urls import Recent, url_fingerprint
+from crawler.workers import worker_frontier
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+_TRANSIENT_META = ("download_slot", "download_latency", "response_began")
+POLL_SECONDS = 0.25
+CLAIM_SECONDS = 0.05
+CLAIM_BATCH = 32
+FENCED, UNAVAILABLE = "fenced", "frontier-unavailable"
+
+
+def pack_record(fp: int, host: str, request: Request) -> str:
+    """A request as a shared frontier record, `fp|host|json`: plain data that
+    any worker turns back into the request, never a pickle."""
+    if request.method != "GET" or request.body or request.cb_kwargs:
+        raise ValueError(f"the frontier stores plain GET requests only, not {request!r}")
+    meta = {k: v for k, v in request.meta.items() if k not in _TRANSIENT_META}
+    headers = {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in request.headers.items()}
+    try:
+        data = json.dumps(
+            [request.url, _name(request.callback), _name(request.errback), meta, headers,
+             request.dont_filter, request.priority],
+            separators=(",", ":"), ensure_ascii=False,
+        )
+    except TypeError as exc:
+        raise ValueError(f"the frontier stores plain data in meta only ({exc}): {request!r}") from None
+    return f"{signed(fp)}|{host}|{data}"
+
+
+def unpack_record(record: str, spider: Spider) -> tuple[int, Request]:
+    """The fingerprint and request a record holds, callbacks bound to `spider`."""
+    url, callback, errback, meta, headers, dont_filter, priority = json.loads(record.split("|", 2)[2])
+    return record_fingerprint(record), Request(
+        url, callback=getattr(spider, callback) if callback else None,
+        errback=getattr(spider, errback) if errback else None,
+        meta=meta, headers=headers, dont_filter=dont_filter, priority=priority,
+    )
+
+
+def _name(callback: Any) -> str | None:
+    return callback.__name__ if callback is not None else None
+
+
+@dataclass
+class _Claimed:
+    host: str
+    fp: int
+    record: str
+    request: Request
+
+
+class SharedScheduler(BaseScheduler):
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.max_pages = settings.getint("CRAWL_MAX_PAGES")
+        self.max_per_host = settings.getint("LIMITS_PAGES_PER_HOST")
+        self.concurrency = settings.getint("CONCURRENT_REQUESTS")
+        self.timeout = settings.getfloat("FRONTIER_WORKER_TIMEOUT")
+        self.ready: deque[_Claimed] = deque()  # leased, to be handed out
+        self.in_flight: dict[str, _Claimed] = {}  # host -> the request handed out under its lease
+        self.waiting: dict[str, list[_Claimed]] = {}  # origin -> leased, waiting for its robots.txt
+        self.parsing: dict[int, str] = {}  # fingerprint -> host, handed out and not yet parsed
+        self._recent = Recent(100_000)  # fingerprints this worker offered the frontier lately
+        self._adds: list[tuple[int, str, str, bool, str]] = []  # links not yet sent: fp, host, record, page, url
+        self._settles: list[tuple[int, bool]] = []  # parsed URLs not yet reported: fp, document in an open shard
+        self._flush_due = False
+        self._claim_after = 0.0
+        self._wake_at: float | None = None
+        self._pending = (0.0, True)  # (when asked, whether the crawl had work)
+        self._stopping = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedScheduler:
+        return cls(crawler)
+
+    def open(self, spider: Spider) -> None:
+        robots = self.crawler.get_downloader_middleware(RobotsMiddleware)
+        netguard = self.crawler.get_downloader_middleware(NetguardMiddleware)
+        if robots is None or netguard is None:
+            raise RuntimeError("SharedScheduler needs RobotsMiddleware and NetguardMiddleware")
+        shared = worker_frontier(self.crawler)
+        assert shared is not None
+        self.spider, self.shared = spider, shared
+        self.robots, self.netguard = robots, netguard
+        self.politeness = politeness(self.crawler)
+        self.audit = audit(self.crawler)
+        self.downloader = self.crawler.engine.downloader
+        self._loop = create_looping_call(self._tick)
+        self._loop.start(max(0.2, self.timeout / 6), now=False)
+        connect = self.crawler.signals.connect
+        connect(self._robots_resolved, robots_resolved)
+        connect(self._settled, page_settled)
+        connect(self._stored, page_stored)
+        connect(self._publishing, shard_publishing)
+        connect(self._dropped, signals.item_dropped)
+
+    def close(self, reason: str) -> None:
+        if self._loop.running:
+            self._loop.stop()
+        if not self._stopping:
+            self._safely(self._flush)
+        try:
+            self.shared.leave()
+        except RedisError as error:
+            logger.error("Could not leave the shared frontier (%s): the other workers will reap this one "
+                         "after FRONTIER_WORKER_TIMEOUT", error)
+
+    def has_pending_requests(self) -> bool:
+        if self.ready or self.in_flight or self.waiting or self._adds or self._settles:
+            return True
+        if self._stopping:
+            return False
+        asked, pending = self._pending
+        if monotonic() - asked >= POLL_SECONDS:
+            pending = self._ask_pending()
+        return pending
+
+    def __len__(self) -> int:
+        return len(self.ready) + sum(map(len, self.waiting.values())) + len(self._adds)
+
+    def _ask_pending(self) -> bool:
+        """Whether the crawl still has work: URLs queued or being fetched by
+        any worker, or workers presumed dead whose work is not yet reaped."""
+        answer = self._safely(self.shared.pending)
+        if answer is None:
+            return False
+        open_, dead = answer
+        pending = open_ > 0 or bool(dead)
+        self._pending = (monotonic(), pending)
+        return pending
+
+    # --- in ---------------------------------------------------------------
+
+    def enqueue_request(self, request: Request) -> bool:
+        refusal = self.netguard.refusal(request)
+        if refusal is not None:
+            self.audit.skip("private-address", request.url, f"{refusal}: never connected to")
+            return False
+        host = self.downloader.get_slot_key(request)
+        fp = url_fingerprint(request.url)
+        if request.dont_filter:  # a retry: queued again whatever its state
+            self.parsing.pop(fp, None)
+            self._safely(self.shared.requeue, host, pack_record(fp, host, request))
+            self._queued()
+            return True
+        if fp in self._recent:
+            return False
+        self._recent.add(fp)
+        page = "redirect_urls" not in request.meta and "sitemap_depth" not in request.meta
+        self._adds.append((fp, host, pack_record(fp, host, request), page, request.url))
+        self._flush_later()
+        for url in request.meta.get("redirect_urls", ()):
+            self._settle(url_fingerprint(url), stored=False)
+        return True  # queued, unless the frontier finds it seen when the batch is sent
+
+    def _flush_later(self) -> None:
+        if not self._flush_due:
+            self._flush_due = True
+            call_later(0.05, self._flush_soon)
+
+    def _flush_soon(self) -> None:
+        if self._flush_due:
+            self._safely(self._flush)
+
+    def _flush(self) -> None:
+        """Send the links and settlements gathered since the last call to the
+        frontier, in one call."""
+        adds, self._adds, self._flush_due = self._adds, [], False
+        settles, self._settles = self._settles, []
+        if not adds and not settles:
+            return
+        verdicts = self.shared.add([a[:4] for a in adds], self.max_pages, self.max_per_host, settles)
+        for (_, host, _, _, url), verdict in zip(adds, verdicts):
+            if verdict == 1:
+                self._queued()
+            elif verdict == 2:
+                self.audit.skip("cap", url, f"CRAWL_MAX_PAGES={self.max_pages} reached")
+            elif verdict == 3:
+                self.audit.skip("cap", url, f"LIMITS_PAGES_PER_HOST={self.max_per_host} reached for {host}")
+
+    def _queued(self) -> None:
+        self.stats.inc_value("scheduler/enqueued")
+        self._claim_after = 0.0  # the host may be due at once
+
+    def _safely(self, call: Any, *args: Any) -> Any:
+        """A call to the shared frontier; a fenced worker or an unreachable
+        Redis stops this worker."""
+        try:
+            return call(*args)
+        except WorkerFenced:
+            self._fenced()
+        except RedisError as error:
+            self._unavailable(error)
+        return None
+
+    # --- out --------------------------------------------------------------
+
+    def next_request(self) -> Request | None:
+        if self._stopping:
+            return None
+        return self._safely(self._next_request)
+
+    def _next_request(self) -> Request | None:
+        self._flush()
+        self._release_finished()
+        now = monotonic()
+        if not self.ready:
+            if now >= self._claim_after:
+                self._claim(now)
+            else:
+                self._wake(self._claim_after - now)
+        while self.ready:
+            request = self._admit(self.ready.popleft())
+            if request is not None:
+                self.stats.inc_value("scheduler/dequeued")
+                return request
+        return None
+
+    def _claim(self, now: float) -> None:
+        held = len(self.ready) + sum(map(len, self.waiting.values()))
+        room = min(CLAIM_BATCH, self.concurrency - len(self.downloader.active) - held)
+        if room <= 0:
+            return
+        claims, due_in = self.shared.claim(room)
+        self.stats.inc_value("frontier/claims" if claims else "frontier/claims/empty")
+        for claim in claims:
+            self.shared.fresh[claim.host] = claim.gap
+            fp, request = unpack_record(claim.record, self.spider)
+            self.politeness.import_state(claim.host, claim.state, claim.pause)
+            self.ready.append(_Claimed(claim.host, fp, claim.record, request))
+        if len(claims) < room:  # every due host is taken: ask again when the next one is due
+            wait = max(CLAIM_SECONDS, POLL_SECONDS if due_in is None else min(due_in, POLL_SECONDS))
+            self._claim_after = now + wait
+            self._wake(wait)
+
+    def _admit(self, claimed: _Claimed) -> Request | None:
+        """The claimed request if it may go now; else it waits for its
+        robots.txt, goes back to its queue, or is skipped."""
+        host = claimed.host
+        if self.politeness.hold(host) is not None:
+            self._release(host, requeue="" if self.politeness.gave_up(host) else claimed.record, extra=claimed)
+            return None
+        origin = request_origin(claimed.request.url)
+        kind, info = self.robots.readiness(origin)
+        if kind is Readiness.READY:
+            self.in_flight[host] = claimed
+            self.parsing[claimed.fp] = host
+            return claimed.request
+        if kind is Readiness.FETCHING:
+            self.waiting.setdefault(origin, []).append(claimed)
+        elif kind is Readiness.WAITING:
+            self._release(host, requeue=claimed.record, pause=info - monotonic())
+        else:
+            self.robots.skip(claimed.request.url, origin, kind, info)
+            self._settles.append((claimed.fp, False))
+            self._flush_later()
+            self._release(host)
+        return None
+
+    def _release_finished(self) -> None:
+        """Give back the leases of hosts whose requests have left the
+        downloader: only then has every middleware, the wall detector
+        included, seen the answer, so a pause it set goes with the lease."""
+        active = self.downloader.active
+        for host, claimed in list(self.in_flight.items()):
+            if claimed.request not in active:
+                del self.in_flight[host]
+                self._release(host)
+
+    def _release(self, host: str, requeue: str = "", pause: float = 0.0, extra: _Claimed | None = None) -> None:
+        """Give the host's lease back with its politeness state. A host
+        given up has its queue (and `extra`, a claimed request) skipped."""
+        kind = self.politeness.gave_up(host)
+        if kind is not None:
+            skipped = self.shared.drop_host(host)
+            if extra is not None:
+                self.shared.settle(extra.fp, stored=False)
+                skipped.append(extra.record)
+            for record in skipped:
+                url = json.loads(record.split("|", 2)[2])[0]
+                self.audit.skip(kind, url, f"host {host} was given up after repeated challenges or blocks")
+        answered = self.shared.answered.pop(host, None)
+        self.shared.fresh.pop(host, None)
+        self.shared.release(
+            host, self.politeness.gap(host), monotonic() - answered if answered is not None else None,
+            0.0 if kind is not None else max(pause, self.politeness.pause_left(host)),
+            self.politeness.export_state(host), gave_up=kind is not None, requeue=requeue,
+        )
+
+    # --- signals ----------------------------------------------------------
+
+    def _robots_resolved(self, origin: str, **kwargs: Any) -> None:
+        claims = self.waiting.pop(origin, ())
+        if claims:
+            self.ready.extend(claims)
+            self._wake(0)
+
+    def _settle(self, fp: int, stored: bool) -> None:
+        """A URL this worker fetched needs nothing more, or (`stored`) waits
+        for its shard; reported with the next links sent."""
+        if self.parsing.pop(fp, None) is not None:
+            self._settles.append((fp, stored))
+            self._flush_later()
+
+    def _publishing(self, **kwargs: Any) -> None:
+        self._safely(self._flush)  # the shard's URLs are held before it is committed
+
+    def _settled(self, request: Request, **kwargs: Any) -> None:
+        self._settle(url_fingerprint(request.url), stored=False)
+
+    def _stored(self, fingerprint: int, **kwargs: Any) -> None:
+        self._settle(fingerprint, stored=True)
+
+    def _dropped(self, response: Any, **kwargs: Any) -> None:
+        if response is not None and response.request is not None:
+            self._settle(url_fingerprint(response.request.url), stored=False)
+
+    # --- liveness ---------------------------------------------------------
+
+    def _tick(self) -> None:
+        """Stay alive in Redis, and reap the workers that did not."""
+        if not self._safely(self.shared.beat, self.timeout):
+            if not self._stopping:
+                self._fenced()
+            return
+        for worker in (self._safely(self.shared.pending) or (0, []))[1]:
+            returned = self._safely(self.shared.reap, worker)
+            if returned is not None:
+                logger.warning(
+                    "Worker %s presumed dead (no heartbeat for %g s): %d leased and %d unpublished URLs "
+                    "returned to the frontier", worker, self.timeout, *returned,
+                )
+                self._claim_after = 0.0
+
+    def _wake(self, delay: float) -> None:
+        """Have the engine ask for requests again in `delay` seconds."""
+        at = monotonic() + delay
+        if self._wake_at is not None and self._wake_at <= at:
+            return
+        self._wake_at = at
+        call_later(delay, self._woken)
+
+    def _woken(self) -> None:
+        self._wake_at = None
+        slot = getattr(self.crawler.engine, "_slot", None)  # Scrapy's own wake-up; the version is pinned
+        if slot is not None:
+            slot.nextcall.schedule()
+
+    def _fenced(self) -> None:
+        self._stop(FENCED, f"worker {self.shared.worker} was presumed dead (no heartbeat for "
+                   f"FRONTIER_WORKER_TIMEOUT={self.timeout:g} s) and its URLs were handed to the other workers: "
+                   "start it again to rejoin the crawl")
+
+    def _unavailable(self, error: Exception) -> None:
+        self._stop(UNAVAILABLE, f"the shared frontier cannot be reached ({error}): start the worker again "
+                   "once Redis is back; nothing it had not published is lost")
+
+    def _stop(self, reason: str, message: str) -> None:
+        """Stop the worker gracefully; the crawl command reports `message` and exits non-zero."""
+        if not self._stopping:
+            self._stopping = True
+            self.crawler.worker_error = message  # type: ignore[attr-defined]
+            logger.error("Stopping the worker: %s", message)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
+

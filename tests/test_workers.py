@@ -1,0 +1,176 @@
+"""Many workers, one polite crawl: `scrapy crawl web` processes sharing a
+frontier in a real Redis server, against a local multi-host web whose
+robots.txt asks for Crawl-delay: 1. Everything is judged from what the
+web's own log saw and from the shards on disk."""
+
+import collections
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pyarrow.dataset as ds
+import pytest
+
+from crawler.localweb import LocalWeb, Reply, Site, html
+from crawler.shards import MANIFESTS, STAGING, control_dir
+from tests.support import REPO, crawl_command, crawl_env
+
+HOSTS = [f"site{i}.example.com" for i in range(4)]
+PAGES = 20
+DELAY = 1.0
+POLICY = {"/robots.txt", "/.well-known/tdmrep.json"}
+
+
+def site(host: str) -> Site:
+    """Page i links to pages 3i+1..3i+3: every page reachable from the home page
+    (on the walled host, but through the challenge it serves for /p2)."""
+    found = Site({"/robots.txt": Reply(body=f"User-agent: *\nCrawl-delay: {DELAY:g}\n".encode(),
+                                       content_type="text/plain"),
+                  "/.well-known/tdmrep.json": Reply(status=404)})
+    for i in range(PAGES):
+        links = "".join(f'<a href="/p{j}">{j}</a>' for j in range(3 * i + 1, min(3 * i + 4, PAGES)))
+        found["/" if i == 0 else f"/p{i}"] = html(f"<main><h1>{host} page {i}</h1>{links}</main>")
+    if host == WALLED:
+        found["/p2"] = Reply(status=403, headers=[("cf-mitigated", "challenge")], body=b"<p>Just a moment</p>")
+    return found
+
+
+WALLED = "walled.example.com"
+PAUSE = 4.0  # BACKOFF_CHALLENGE_PAUSE for the walled host
+EXPECTED = {f"http://{h}/" if i == 0 else f"http://{h}/p{i}" for h in HOSTS for i in range(PAGES)}
+BEHIND_THE_WALL = {2, 7, 8, 9}  # the challenged page and the pages only it links to
+EXPECTED_WITH_WALL = EXPECTED | {f"http://{WALLED}/" if i == 0 else f"http://{WALLED}/p{i}"
+                                 for i in range(PAGES) if i not in BEHIND_THE_WALL}
+
+
+@pytest.fixture
+def web():
+    served = LocalWeb({h: site(h) for h in HOSTS}).start()
+    yield served
+    served.stop()
+
+
+def start_worker(web, out, redis_url, worker, seeds, **settings):
+    settings = {"FRONTIER_REDIS_URL": redis_url, "CRAWL_ID": "shared", "WORKER_ID": worker,
+                "PARQUET_FILE_SECONDS": 1, "AUDIT_FILE_SECONDS": 1, "PROGRESS_INTERVAL": 0,
+                "FRONTIER_WORKER_TIMEOUT": 3, **settings}
+    seed_list = ",".join(f"http://{h}/" for h in seeds)
+    return subprocess.Popen(crawl_command(seed_list, out, settings), cwd=REPO, env=crawl_env(web),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def finish(process, timeout=240):
+    _, err = process.communicate(timeout=timeout)
+    assert process.returncode == 0, err[-3000:]
+    assert "Traceback" not in err and " ERROR: " not in err, err[-3000:]
+    return err
+
+
+def stored(out):
+    table = ds.dataset(out / "documents", format="parquet").to_table(columns=["url"])
+    return collections.Counter(table.column("url").to_pylist())
+
+
+def published_rows(out):
+    manifests = (control_dir(out / "documents") / MANIFESTS).glob("*.json")
+    return sum(json.loads(path.read_text())["rows"] for path in manifests)
+
+
+def assert_polite(web, hosts=HOSTS):
+    """Server-side: per host, starts at least the Crawl-delay apart, never two
+    requests open at once, robots.txt and tdmrep.json fetched once, first."""
+    for host in hosts:
+        seen = sorted(web.requests(host), key=lambda s: s.start)
+        gaps = [b.start - a.start for a, b in zip(seen, seen[1:])]
+        assert min(gaps) >= DELAY, (host, min(gaps))
+        assert all(b.start >= a.end for a, b in zip(seen, seen[1:])), host
+        paths = [s.path for s in seen]
+        assert paths.count("/robots.txt") == 1 and paths.count("/.well-known/tdmrep.json") == 1, (host, paths)
+        assert paths[0] == "/robots.txt"
+
+
+def status(redis_url):
+    result = subprocess.run([sys.executable, "-m", "scrapy", "frontier", "status", "--json",
+                             "-s", f"FRONTIER_REDIS_URL={redis_url}", "-s", "CRAWL_ID=shared"],
+                            cwd=REPO, env=crawl_env(None), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_three_workers_crawl_once_politely_with_their_seeds_merged(serve, redis_url, tmp_path):
+    web = serve({h: site(h) for h in [*HOSTS, WALLED]})
+    out = tmp_path / "out"
+    pause = {"BACKOFF_CHALLENGE_PAUSE": PAUSE}
+    workers = [start_worker(web, out, redis_url, "w1", HOSTS[:2], **pause),
+               start_worker(web, out, redis_url, "w2", [*HOSTS[2:], WALLED], **pause),
+               start_worker(web, out, redis_url, "w3", [HOSTS[1], WALLED], **pause)]
+    logs = [finish(worker) for worker in workers]
+    counts = stored(out)
+    assert set(counts) == EXPECTED_WITH_WALL and max(counts.values()) == 1
+    assert_polite(web, [*HOSTS, WALLED])
+    pages = [s for s in web.log if s.path not in POLICY]
+    assert len(pages) == len(EXPECTED_WITH_WALL) + 1  # nothing fetched twice; the challenge once
+    walled = sorted(web.requests(WALLED), key=lambda s: s.start)
+    challenge = next(i for i, s in enumerate(walled) if s.path == "/p2")
+    assert walled[challenge + 1].start - walled[challenge].start >= PAUSE  # the pause held for every worker
+    names = {path.name.rsplit("-", 1)[0] for path in (out / "documents").glob("*.parquet")}
+    assert names == {"shared-w1", "shared-w2", "shared-w3"}, names  # every worker did its share
+    assert any("robots/shared" in log for log in logs)  # a policy fetched by one worker, used by another
+    audit = ds.dataset(out / "audit", format="parquet").to_table(columns=["event", "host", "url", "gap"]).to_pylist()
+    assert {r["url"] for r in audit if r["event"] == "stored"} == EXPECTED_WITH_WALL
+    assert [r["event"] for r in audit if r["host"] == WALLED and r["event"] in ("pause", "resume")] in (
+        ["pause", "resume"], ["resume", "pause"])  # once each, whichever workers saw them
+    requests = [r for r in audit if r["event"] == "request"]
+    assert len(requests) == len(web.log)
+    assert min(r["gap"] for r in requests if r["gap"] is not None) >= DELAY  # the gap across workers
+    report = status(redis_url)
+    assert report["workers_alive"] == [] and report["urls_pending"] == 0
+    assert report["urls_seen"] == len(EXPECTED_WITH_WALL) + 1
+    trail = subprocess.run([sys.executable, "-m", "scrapy", "audit", str(out / "audit"), "--host", HOSTS[0], "--json"],
+                           cwd=REPO, env=crawl_env(None), capture_output=True, text=True, timeout=60)
+    summary = json.loads(trail.stdout)  # every worker's audit shards, read as one trail
+    assert summary["requests"] == len(web.requests(HOSTS[0])) and len(summary["policy_files"]) == 2
+    shown = subprocess.run([sys.executable, "-m", "scrapy", "frontier", "status", "-s", f"FRONTIER_REDIS_URL={redis_url}",
+                            "-s", "CRAWL_ID=shared"], cwd=REPO, env=crawl_env(None), capture_output=True, text=True)
+    assert "workers alive: 0" in shown.stdout and f"{len(EXPECTED_WITH_WALL) + 1} seen, 0 pending" in shown.stdout
+
+
+def test_a_worker_killed_mid_crawl_leaves_its_work_to_the_others(web, redis_url, tmp_path):
+    out = tmp_path / "out"
+    workers = [start_worker(web, out, redis_url, f"w{i}", HOSTS) for i in (1, 2, 3)]
+    deadline = time.monotonic() + 120
+    while published_rows(out) < len(EXPECTED) // 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    victim = workers[1]
+    running = status(redis_url)
+    assert sorted(running["workers_alive"]) == ["w1", "w2", "w3"] and running["urls_pending"] > 0
+    victim.send_signal(signal.SIGKILL)  # mid-crawl, and never started again
+    victim.wait()
+    logs = [finish(worker) for worker in (workers[0], workers[2])]
+    assert any("Worker w2 presumed dead" in log for log in logs)
+    counts = stored(out)
+    assert set(counts) == EXPECTED
+    assert max(counts.values()) == 1, [url for url, n in counts.items() if n > 1]
+    assert_polite(web)
+    staging = control_dir(out / "documents") / STAGING
+    assert {p.name.split("-")[1] for p in staging.iterdir()} <= {"w2"}  # only the dead worker's unfinished file
+    assert status(redis_url)["urls_pending"] == 0
+
+
+def test_without_redis_a_second_process_of_the_same_crawl_stops_with_one_error(serve, tmp_path):
+    slow = serve({"www.example.com": Site({"/robots.txt": Reply(status=404), "/": html("<p>home</p>", delay=4)})})
+    out = tmp_path / "out"
+    settings = {"CRAWL_ID": "same", "DOWNLOAD_DELAY": 0}
+    first = subprocess.Popen(crawl_command("http://www.example.com/", out, settings), cwd=REPO,
+                             env=crawl_env(slow), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(s.path == "/" for s in slow.log) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = subprocess.run(crawl_command("http://www.example.com/", out, settings), cwd=REPO,
+                            env=crawl_env(slow), capture_output=True, text=True, timeout=120)
+    errors = [line for line in second.stderr.splitlines() if line.startswith("error: ")]
+    assert second.returncode == 2 and len(errors) == 1 and "crawl same is being written" in errors[0]
+    finish(first)
+    assert stored(out) == {"http://www.example.com/": 1}
