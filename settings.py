@@ -90,6 +90,11 @@ PROGRESS_HOSTS = 20
 # --- Text extraction --------------------------------------------------------
 TEXT_EXTRACTOR = "crawler.text.main_text"
 
+# --- Privacy ------------------------------------------------------------------
+PRIVACY_REDACT = True
+PRIVACY_PATTERNS = {}
+PRIVACY_KEEP_BODY = None
+
 # --- Components -------------------------------------------------------------
 LOG_LEVEL = "INFO"
 EXTENSIONS = {

@@ -36,6 +36,7 @@ from crawler.hooks import page_settled, robots_resolved, shard_published, shard_
 from crawler.job import crawl_id
 from crawler.middlewares.netguard import NetguardMiddleware
 from crawler.middlewares.robots import Readiness, RobotsMiddleware, request_origin
+from crawler.privacy import without_identifiers
 from crawler.shards import published_columns
 from crawler.urls import url_fingerprint
 
@@ -160,6 +161,9 @@ class PoliteScheduler(BaseScheduler):
         return self.pending
 
     def enqueue_request(self, request: Request) -> bool:
+        url = without_identifiers(request.url)
+        if url != request.url:  # a redirect to a URL with a session id or tracking: never sent with them
+            request = request.replace(url=url)
         refusal = self.netguard.refusal(request)
         if refusal is not None:
             self.audit.skip("private-address", request.url, f"{refusal}: never connected to")
