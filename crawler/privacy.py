@@ -72,7 +72,7 @@ _TLDS = frozenset(
     form
     for suffix in tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None).tlds
     for tld in [suffix.rsplit(".", 1)[-1]]
-    for form in (tld, tld.encode("idna").decode("ascii") if not tld.isascii() else tld)
+    for form in (tld, tld.encode("idna").decode("ascii"))
 )
 # The local part, read backwards from the `@`: ASCII and Latin letters with
 # diacritics (`josé@`); not `/`, `:` or `=`, which end it in URLs and prose.
@@ -80,6 +80,7 @@ _LOCAL_REVERSED = re.compile(r"[A-Za-z0-9._%+'\-\u00c0-\u024f]{1,64}")
 # Labels of any script (internationalised domains), separated by single dots.
 _DOMAIN = re.compile(r"[^\W_][\w\-]{0,62}(?:\.[^\W_][\w\-]{0,62}){1,8}")
 _RETINA = re.compile(r"\d{1,2}x\Z")  # icon@2x.png, clip@3x.mov: file names, not addresses
+_ASCII_HEAD = re.compile(r"[A-Za-z]{2,24}")
 _MAILTO_QUERY = re.compile(r"\?[^\s<>\"']*")
 # Obfuscated forms: jane [at] example [dot] com, jane(at)example.com.
 _SPELLED = re.compile(
@@ -92,17 +93,17 @@ _SPELLED_DOT = re.compile(r"\s?[\[({](?:dot|DOT)[\])}]\s?")
 
 def _top_level(labels: list[str]) -> int:
     """How many of a domain's labels make an address, the last one a
-    top-level domain (0: none does). A label glued to text in another script
-    (`example.com获取`) is cut where the script changes."""
+    top-level domain (0: none does): a sentence may go on after a dot."""
     for count in range(len(labels), 1, -1):
-        tld = labels[count - 1]
-        if tld.lower() in _TLDS and not tld.isdigit():
+        if labels[count - 1].lower() in _TLDS:
             return count
     return 0
 
 
 def _domain_end(text: str, start: int) -> int:
-    """Where the domain of an e-mail address beginning at `start` ends (or -1)."""
+    """Where the domain of an e-mail address beginning at `start` ends (or
+    -1). A top-level domain glued to text in another script
+    (`example.com获取`) ends where the script changes."""
     match = _DOMAIN.match(text, start)
     if match is None:
         return -1
@@ -113,7 +114,7 @@ def _domain_end(text: str, start: int) -> int:
     if count:
         return start + len(".".join(labels[:count]))
     last = labels[-1]
-    head = re.match(r"[A-Za-z]{2,24}", last)
+    head = _ASCII_HEAD.match(last)
     if head and not last.isascii() and last[head.end()].isalpha() and head.group().lower() in _TLDS:
         return start + len(".".join(labels[:-1])) + 1 + head.end()
     return -1
@@ -622,6 +623,7 @@ def patterns_problem(patterns: Mapping[str, object]) -> str | None:
 
 
 def compile_patterns(patterns: Mapping[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """PRIVACY_PATTERNS (checked by `patterns_problem`), compiled once per crawl."""
     return tuple((name, re.compile(pattern)) for name, pattern in patterns.items())
 
 
