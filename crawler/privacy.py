@@ -268,27 +268,33 @@ INTERNATIONAL = (None,)  # `+` numbers need no region
 
 
 @cache
-def _national_rules(region: str) -> tuple[str, frozenset[int]]:
+def _national_rules(region: str) -> tuple[str, bool, frozenset[int]]:
     """A region's trunk prefix (`0` in most of Europe, none in North
-    America) and the lengths of its national significant numbers."""
+    America); whether its national format always writes it (Brazil's
+    `(11) 2345-6789` and China's mobiles do not); and the lengths of its
+    national significant numbers."""
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    return metadata.national_prefix or "", frozenset(metadata.general_desc.possible_length)
+    prefix = metadata.national_prefix or ""
+    examples = [phonenumbers.example_number_for_type(region, kind)
+                for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE)]
+    national = [phonenumbers.format_number(e, phonenumbers.PhoneNumberFormat.NATIONAL) for e in examples if e]
+    written = bool(prefix) and all(n.lstrip("(").startswith(prefix) for n in national)
+    return prefix, written, frozenset(metadata.general_desc.possible_length)
 
 
 def _national_regions(number: str, regions: Sequence[str]) -> list[str]:
     """The regions where `number` (as written) has a national number's
-    shape: their trunk prefix first (or, without one, digits in groups),
-    then as many digits as their numbers have. A cheap filter before cues
-    and metadata: prices and order numbers rarely have that shape."""
+    shape: their trunk prefix, where their numbers are written with it,
+    else digits in groups; and as many digits as their numbers have. A
+    cheap filter before cues and metadata: prices and order numbers rarely
+    have that shape."""
     digits = _NON_DIGIT.sub("", number)
     grouped = len(digits) < len(number)
     shaped = []
     for region in regions:
-        prefix, lengths = _national_rules(region)
-        if prefix and digits.startswith(prefix):
-            if len(digits) - len(prefix) in lengths:
-                shaped.append(region)
-        elif not prefix and grouped and len(digits) in lengths:
+        prefix, written, lengths = _national_rules(region)
+        if prefix and digits.startswith(prefix) and len(digits) - len(prefix) in lengths \
+                or not written and grouped and len(digits) in lengths:
             shaped.append(region)
     return shaped
 

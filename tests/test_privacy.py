@@ -266,3 +266,27 @@ def test_the_corpus_is_what_its_generator_writes(tmp_path, monkeypatch):
     assert (tmp_path / "corpus.jsonl").read_bytes() == CORPUS.read_bytes()
     for page in map(json.loads, CORPUS.read_text(encoding="utf-8").splitlines()):
         assert all(re.search(r"\S", page["text"][s:e]) for s, e, _ in page["pii"] + page["lookalikes"])
+
+
+def test_the_example_numbers_of_every_region():
+    """Beyond the corpus: Google's example number of each region and type,
+    in international form without a cue, and in national form after `Tel.`
+    with the region known. National numbers shorter than six digits (small
+    territories) and bare ones without a trunk prefix are not taken."""
+    import phonenumbers
+
+    kinds = (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE)
+    numbers = [(region, number) for region in sorted(phonenumbers.SUPPORTED_REGIONS) for kind in kinds
+               if (number := phonenumbers.example_number_for_type(region, kind)) is not None]
+    counts = Counter()
+    for region, number in numbers:
+        for form, text, regions in (
+            ("international", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL), ()),
+            ("E.164", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), ()),
+            ("national", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL), (region,)),
+        ):
+            page = f"Office: Tel. {text}. Open daily."
+            counts[form] += redact(page, regions)[0] == "Office: Tel. <PHONE>. Open daily."
+    print(f"\n{len(numbers)} example numbers: " + ", ".join(f"{form} {n}" for form, n in counts.items()))
+    assert counts["international"] == counts["E.164"] == len(numbers)
+    assert counts["national"] >= 0.95 * len(numbers)
