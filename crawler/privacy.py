@@ -221,6 +221,8 @@ _IBAN_LENGTHS = {
 
 # North American numbers are recognisable by their grouping alone.
 _NANP = re.compile(rb"(?:0[ .\-])?(?:\(000\)[ \xa0]?|000[ .\-\xa0])000[.\-]0000" + _AFTER)
+# Dates written year first or day first (not 3-2-4: an SSN).
+_DATE = re.compile(rb"0000(?P<s>[./\-])00?(?P=s)00?|00?(?P<t>[./\-])00?(?P=t)(?:00){1,2}")
 _DATE_LIKE = re.compile(rb"0{1,4}(?P<s>[./\-])00?(?P=s)0{1,4}")
 # Words that announce a phone number, in the languages of the web's largest
 # shares; a single letter counts before `:` or `.` (`T: ...`, `M. ...`).
@@ -234,6 +236,7 @@ _CUE_STEMS = ("telef", "teléf", "teleph", "téléph", "телеф", "phone", "m
 _CUE_LETTERS = frozenset("tmfp")
 _WORD = re.compile(r"\w+|[☎📞✆]")
 _CJK_CUES = ("電話", "电话")
+_CURRENCY = frozenset("$€£¥₹₽¢#№")  # before a price or an order number, not a phone number
 _CONTINUES = re.compile(r"[.,]\d|\s?[%‰]")  # a decimal or a percentage goes on where a number would end
 _LIST_SEPARATOR = re.compile(r"[ \xa0][/\-][ \xa0]")
 _CUE_REACH = 32  # characters before a number where its cue may stand
@@ -280,6 +283,15 @@ def _national_rules(region: str) -> tuple[str, bool, frozenset[int]]:
     national = [phonenumbers.format_number(e, phonenumbers.PhoneNumberFormat.NATIONAL) for e in examples if e]
     written = bool(prefix) and all(n.lstrip("(").startswith(prefix) for n in national)
     return prefix, written, frozenset(metadata.general_desc.possible_length)
+
+
+@lru_cache(maxsize=256)
+def _national_digits(regions: tuple[str, ...]) -> tuple[int, int]:
+    """The fewest and most digits a national number of `regions` is written
+    with (at least six: shorter ones are too like other numbers)."""
+    rules = [_national_rules(region) for region in regions]
+    low = min(min(lengths) + (len(prefix) if written else 0) for prefix, written, lengths in rules)
+    return max(6, low), max(max(lengths) + len(prefix) for prefix, _, lengths in rules)
 
 
 def _national_regions(number: str, regions: Sequence[str]) -> list[str]:
@@ -329,6 +341,8 @@ class _Digits:
         buf, text = self.buf, self.text
         for cluster in _CLUSTER.finditer(buf):
             start, end = cluster.span()
+            if _DATE.fullmatch(buf, start, end):
+                continue  # the commonest cluster in prose, and none of the types
             digits = buf.count(b"0", start, end)
             mark = len(self.found)
             if digits >= 13:
@@ -436,7 +450,8 @@ class _Digits:
             nanp = _NANP.match(buf, begin, end + 2)
             if nanp is not None and _valid_phone(text[begin : nanp.end()], "US"):
                 return begin, nanp.end()
-            if not self.regions or _DATE_LIKE.fullmatch(buf, group, end) or text[begin - 1 : begin].isalnum():
+            if not self.regions or _DATE_LIKE.fullmatch(buf, group, end) or text[begin - 1 : begin].isalnum() \
+                    or text[begin - 1 : begin] in _CURRENCY:
                 return None
             stop = self._longest(group, end, self.regions, "", cue_before=begin)
         return (begin, stop) if stop > 0 else None
@@ -469,11 +484,12 @@ class _Digits:
         one has the shape of a region's numbers and needs a cue before
         `cue_before`, looked for only then: it costs more."""
         text, buf = self.text, self.buf
+        low, high = (6, 18) if prefix else _national_digits(tuple(regions))
         ends = [m.end() for m in _GROUP_END.finditer(buf, first, end)]
         # the ends before a separator that reads as one between two numbers
         # (`030 901820 / 030 901821`) first, then the others; longest first
         for stop in sorted(ends, key=lambda e: (e != end and not _LIST_SEPARATOR.match(text, e), -e)):
-            if buf.count(b"0", first, stop) < 6:
+            if not low <= buf.count(b"0", first, stop) <= high:
                 continue
             number = text[first:stop]
             if _DATE_LIKE.fullmatch(buf, first, stop) or _IPV4.fullmatch(buf, first, stop) \
