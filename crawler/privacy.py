@@ -166,6 +166,7 @@ def _emails(text: str) -> list[Finding]:
 # --- The digit-based types -------------------------------------------------------
 
 _ZEROS = bytes.maketrans(b"123456789", b"000000000")
+_NON_DIGIT = re.compile(r"\D")
 # Spaces and dashes of typography inside numbers, read as plain ones (same length).
 _ODD_SEPARATORS = {"\u2007": " ", "\u2009": " ", "\u202f": " ", "\u2010": "-", "\u2011": "-", "\u2012": "-",
                    "\u2013": "-"}
@@ -223,6 +224,7 @@ _IBAN_LENGTHS = {
 _NANP = re.compile(rb"(?:0[ .\-])?(?:\(000\)[ \xa0]?|000[ .\-\xa0])000[.\-]0000" + _AFTER)
 # Dates written year first or day first (not 3-2-4: an SSN).
 _DATE = re.compile(rb"0000(?P<s>[./\-])00?(?P=s)00?|00?(?P<t>[./\-])00?(?P=t)(?:00){1,2}")
+# Three groups with one separator twice, as dates are written: never a phone number.
 _DATE_LIKE = re.compile(rb"0{1,4}(?P<s>[./\-])00?(?P=s)0{1,4}")
 # Words that announce a phone number, in the languages of the web's largest
 # shares; a single letter counts before `:` or `.` (`T: ...`, `M. ...`).
@@ -267,7 +269,7 @@ def phone_regions(host: str, language: str | None) -> tuple[str, ...]:
     return tuple(regions)
 
 
-INTERNATIONAL = (None,)  # `+` numbers need no region
+_INTERNATIONAL = (None,)  # `+` numbers need no region
 
 
 @cache
@@ -319,7 +321,6 @@ def _valid_phone(candidate: str, region: str | None) -> bool:
         return False
 
 
-_NON_DIGIT = re.compile(r"\D")
 _GROUP = re.compile(rb"(?<!0)0")
 _GROUP_END = re.compile(rb"0(?!0)")
 Valid = Callable[[int, str], bool]
@@ -440,11 +441,11 @@ class _Digits:
         text, buf = self.text, self.buf
         if text[group - 1 : group] == "+":
             begin = group - 2 if text[group - 2 : group] == "(+" else group - 1
-            stop = self._longest(group, end, INTERNATIONAL, "+")
+            stop = self._longest(group, end, _INTERNATIONAL, "+")
         elif group == start and text.startswith("00", group) and text[group + 2 : group + 3] != "0" \
                 and b"0" * (end - group) != buf[group:end]:
             begin = group
-            stop = self._longest(group + 2, end, INTERNATIONAL, "+")
+            stop = self._longest(group + 2, end, _INTERNATIONAL, "+")
         else:
             begin = group - 1 if text[group - 1 : group] == "(" else group
             nanp = _NANP.match(buf, begin, end + 2)
