@@ -9,6 +9,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from crawler.privacy import (
     KINDS,
@@ -290,3 +292,20 @@ def test_the_example_numbers_of_every_region():
     print(f"\n{len(numbers)} example numbers: " + ", ".join(f"{form} {n}" for form, n in counts.items()))
     assert counts["international"] == counts["E.164"] == len(numbers)
     assert counts["national"] >= 0.95 * len(numbers)
+
+
+PIECES = st.sampled_from(["@", ".", "-", " ", "+", "(", ")", ":", "::", "[at]", "0", "4111", "DE89", "com",
+                          "tel", "SSN", "%40", "?", "&", "=", ";jsessionid=", "utm_x", "é", "電話", "\u202f"])
+TEXTS = st.lists(st.one_of(PIECES, st.text(max_size=8), st.from_regex(r"\d{1,6}", fullmatch=True)),
+                 max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXTS)
+def test_any_text_gives_ordered_disjoint_findings_and_any_url_a_url(text):
+    found = find_personal_data(text, ("US", "DE"), compile_patterns({"badge": r"B-\d+"}))
+    assert all(0 <= f.start < f.end <= len(text) for f in found)
+    assert all(a.end <= b.start for a, b in zip(found, found[1:]))
+    redact(text, ("US", "DE"))
+    url = without_identifiers("http://www.example.com/" + text)
+    assert url.startswith("http://www.example.com/")
