@@ -102,6 +102,11 @@ PRIVACY_RETENTION_DAYS = 0
 # --- Text extraction --------------------------------------------------------
 TEXT_EXTRACTOR = "crawler.text.main_text"
 
+# --- Privacy ------------------------------------------------------------------
+PRIVACY_REDACT = True
+PRIVACY_PATTERNS = {}
+PRIVACY_KEEP_BODY = None
+
 # --- Components -------------------------------------------------------------
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "crawler.logformatter.DocumentLogFormatter"

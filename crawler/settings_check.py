@@ -19,11 +19,12 @@ from scrapy.settings import BaseSettings
 
 from crawler.job import crawl_id_problem
 from crawler.netguard import networks
+from crawler.privacy import patterns_problem
 from crawler.signals import PURPOSES
 
 
 class Rule(NamedTuple):
-    kind: str  # "int", "float", "bool", "text", "list", "choice"
+    kind: str  # "int", "float", "bool", "text", "list", "dict", "choice"
     minimum: float | None = None
     maximum: float | None = None
     above: bool = False  # the minimum itself is not accepted
@@ -36,7 +37,8 @@ class Rule(NamedTuple):
         if self.kind == "choice":
             return "one of " + ", ".join(self.choices)
         noun = {"int": "a whole number", "float": "a number", "bool": "True or False",
-                "text": "a non-empty text", "list": "a list"}[self.kind]
+                "text": "a non-empty text", "list": "a list",
+                "dict": "a mapping (JSON object) of names to values"}[self.kind]
         if self.minimum is not None and self.maximum is not None and not self.above:
             return f"{noun} from {self.minimum:g} to {self.maximum:g}"
         low = f"{'above' if self.above else 'at least'} {self.minimum:g}" if self.minimum is not None else ""
@@ -143,6 +145,9 @@ RULES: dict[str, Rule] = {
     "PROGRESS_HOSTS": COUNT,
     "TEXT_EXTRACTOR": Rule("text"),
     "LOG_FORMATTER": Rule("text"),
+    "PRIVACY_REDACT": Rule("bool"),
+    "PRIVACY_PATTERNS": Rule("dict", problem=patterns_problem),
+    "PRIVACY_KEEP_BODY": Rule("bool", optional=True),
     "CRAWL_PURPOSE": Rule("choice", choices=PURPOSES),
     "CRAWL_ID": Rule("text", optional=True, problem=crawl_id_problem),
     "FRONTIER_REDIS_URL": Rule("text", optional=True, problem=_redis_url),
@@ -156,6 +161,7 @@ _GETTERS: dict[str, Callable[[BaseSettings, str], Any]] = {
     "float": BaseSettings.getfloat,
     "bool": BaseSettings.getbool,
     "list": BaseSettings.getlist,
+    "dict": BaseSettings.getdict,
     "text": BaseSettings.get,
     "choice": BaseSettings.get,
 }

@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 
 import crawler
 from crawler.errors import ConfigError
+from crawler.privacy import KINDS
 from crawler.values import row_preparer
 
 STAGING = "staging"
@@ -39,8 +40,15 @@ LOCKS = "locks"
 # Where versions before 0.2 kept them, inside the dataset folder.
 OLD_STAGING, OLD_MANIFESTS = ".staging", "_manifests"
 _HEADER = pa.struct([("name", pa.string()), ("value", pa.string())])
+# What redaction replaced in `text`: a count per built-in type, and one per
+# operator pattern (PRIVACY_PATTERNS). Never the values. (Its fields are
+# nullable so that a null `pii`, as older shards get, can be written.)
+_PII = pa.struct(
+    [(kind, pa.int32()) for kind in KINDS]
+    + [("patterns", pa.list_(pa.struct([("name", pa.string()), ("count", pa.int32())])))]
+)
 
-DOCUMENT_SCHEMA_VERSION = "2"
+DOCUMENT_SCHEMA_VERSION = "3"
 DOCUMENT_SCHEMA = pa.schema(
     [
         pa.field("id", pa.string(), nullable=False),
@@ -55,7 +63,7 @@ DOCUMENT_SCHEMA = pa.schema(
         pa.field("content_type", pa.string()),
         pa.field("charset", pa.string()),
         pa.field("headers", pa.list_(_HEADER), nullable=False),
-        pa.field("body", pa.binary(), nullable=False),
+        pa.field("body", pa.binary()),
         pa.field("digest", pa.string(), nullable=False),
         pa.field("text", pa.string(), nullable=False),
         pa.field("extractor", pa.string(), nullable=False),
@@ -67,6 +75,7 @@ DOCUMENT_SCHEMA = pa.schema(
         pa.field("content_usage", pa.string()),
         pa.field("language", pa.string()),
         pa.field("language_score", pa.float32()),
+        pa.field("pii", _PII),
     ]
 )
 
@@ -133,7 +142,7 @@ POOL = pa.system_memory_pool()
 
 def document_row_bytes(row: Mapping[str, Any]) -> int:
     """Rough in-memory size of a document row, for row-group bounds."""
-    return len(row["body"]) + len(row["text"]) + 64 * len(row["headers"]) + 512
+    return len(row["body"] or b"") + len(row["text"]) + 64 * len(row["headers"]) + 512
 
 
 class ShardWriteError(Exception):

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import tldextract
 
 from crawler.netguard import decode_host
+from crawler.privacy import without_identifiers
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _UNRESERVED = frozenset(
@@ -118,10 +119,11 @@ def canonical_url(url: str) -> str | None:
     Scheme and host are lower-cased, the default port and the fragment dropped,
     dot segments resolved and percent-escapes normalized. Query parameters keep
     their order (see `dedupe_key`). URLs with user information are refused:
-    the crawler never sends credentials.
+    the crawler never sends credentials. Session identifiers, tokens, e-mail
+    addresses and tracking parameters are removed (`privacy.without_identifiers`).
     """
     if _already_canonical(url):
-        return url
+        return without_identifiers(url)
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -147,7 +149,7 @@ def canonical_url(url: str) -> str | None:
     query = parts.query
     if query and not _QUERY_CLEAN.match(query):
         query = _normalize_escapes(query, _QUERY_SAFE)
-    return f"{scheme}://{netloc}{path}?{query}" if query else f"{scheme}://{netloc}{path}"
+    return without_identifiers(f"{scheme}://{netloc}{path}?{query}" if query else f"{scheme}://{netloc}{path}")
 
 
 def redact_userinfo(url: str) -> str | None:

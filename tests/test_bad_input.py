@@ -68,6 +68,10 @@ CASES: dict[str, list[str]] = {
     "crawl, WORKER_ID with a split word": crawl_setting("WORKER_ID", "eval-1"),
     "crawl, WORKER_ID unsafe in a file name": crawl_setting("WORKER_ID", "a/b"),
     "crawl, FRONTIER_WORKER_TIMEOUT zero": crawl_setting("FRONTIER_WORKER_TIMEOUT", "0"),
+    "crawl, PRIVACY_REDACT not a boolean": crawl_setting("PRIVACY_REDACT", "perhaps"),
+    "crawl, PRIVACY_KEEP_BODY not a boolean": crawl_setting("PRIVACY_KEEP_BODY", "sometimes"),
+    "crawl, PRIVACY_PATTERNS not JSON": crawl_setting("PRIVACY_PATTERNS", "{{badge: x}}"),  # braces doubled: format()
+    "crawl, PRIVACY_PATTERNS bad expression": crawl_setting("PRIVACY_PATTERNS", '{{"badge": "("}}'),
     # demo
     "demo, --out is a file": ["demo", "--out", "{tmp}/junk.txt"],
     # robots
@@ -230,6 +234,10 @@ def test_every_project_setting_is_checked_and_defaults_pass():
     ("SITEMAPS_ENABLED", "perhaps", "use True or False"),
     ("CRAWL_PURPOSE", "profit", "use one of ai-training, search, archive"),
     ("AUDIT_DIR", " ", "use a non-empty text"),
+    ("PRIVACY_KEEP_BODY", "sometimes", "use True or False"),
+    ("PRIVACY_PATTERNS", "[1, 2]", "use a mapping (JSON object) of names to values"),
+    ("PRIVACY_PATTERNS", '{"badge": "("}', "pattern badge: '(' is not a regular expression"),
+    ("PRIVACY_PATTERNS", '{"email": "x"}', "not one of email, phone"),
 ])
 def test_setting_error_names_the_setting_the_value_and_what_is_accepted(name, value, fragment):
     values = Settings()
@@ -240,7 +248,8 @@ def test_setting_error_names_the_setting_the_value_and_what_is_accepted(name, va
 
 @pytest.mark.parametrize("name, value", [("DOWNLOAD_DELAY", "0"), ("DOWNLOAD_DELAY", 2.5),
                                          ("COOKIES_ENABLED", "False"), ("ROBOTS_CACHE_SECONDS", "86400"),
-                                         ("LIMITS_CONTENT_TYPES", "text/html,text/plain")])
+                                         ("LIMITS_CONTENT_TYPES", "text/html,text/plain"),
+                                         ("PRIVACY_KEEP_BODY", "True"), ("PRIVACY_PATTERNS", '{"badge": "B-[0-9]+"}')])
 def test_good_values_pass(name, value):
     values = Settings()
     values.setmodule(project_settings)

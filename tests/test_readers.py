@@ -17,7 +17,14 @@ import pytest
 
 from crawler.downstream import datatrove_adapter, datatrove_schema
 from crawler.localweb import Site, html
-from crawler.shards import DOCUMENT_SCHEMA, STAGING, ShardWriter, control_dir, document_row_bytes
+from crawler.shards import (
+    DOCUMENT_SCHEMA,
+    DOCUMENTS,
+    STAGING,
+    ShardWriter,
+    control_dir,
+    document_row_bytes,
+)
 from tests.support import REPO, crawl_env, run_crawl
 
 
@@ -55,7 +62,7 @@ def mid_crawl(two_crawls, tmp_path_factory) -> Path:
     written (its staging file exists, its rows are not published yet)."""
     out = tmp_path_factory.mktemp("mid") / "documents"
     shutil.copytree(two_crawls, out)
-    writer = ShardWriter(out, "running-3", DOCUMENT_SCHEMA, schema_version="2", row_bytes=document_row_bytes,
+    writer = ShardWriter(out, "running-3", DOCUMENT_SCHEMA, schema_version=DOCUMENTS.schema_version, row_bytes=document_row_bytes,
                          row_group_bytes=1, file_bytes=10**9)
     row = pq.read_table(next(out.glob("*.parquet"))).to_pylist()[0]
     writer.write(row | {"id": "<urn:uuid:unpublished>", "crawl_id": "running-3"})

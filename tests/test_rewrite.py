@@ -24,7 +24,8 @@ from crawler.shards import (
 from tests.support import REPO
 from tests.test_shards import row
 
-VERSION_1 = pa.schema([f for f in DOCUMENT_SCHEMA if f.name not in ("language", "language_score")])
+VERSION_2 = pa.schema([f.with_nullable(False) if f.name == "body" else f for f in DOCUMENT_SCHEMA if f.name != "pii"])
+VERSION_1 = pa.schema([f for f in VERSION_2 if f.name not in ("language", "language_score")])
 
 
 def write(folder, prefix, schema, version, rows):
@@ -86,7 +87,7 @@ def test_upgrade_makes_one_schema_for_every_reader(tmp_path):
     folder = tmp_path / "documents"
     write(folder, "old-crawl", VERSION_1, "1", [{k: v for k, v in row(i).items() if k in VERSION_1.names}
                                                  for i in range(3)])
-    write(folder, "new-crawl", DOCUMENT_SCHEMA, "2", [row(i) | {"id": f"new-{i}"} for i in range(2)])
+    write(folder, "new-crawl", DOCUMENT_SCHEMA, DOCUMENTS.schema_version, [row(i) | {"id": f"new-{i}"} for i in range(2)])
     with pytest.raises(Exception):  # noqa: B017 - Polars refuses files of two schemas, whatever its error type
         pl.read_parquet(folder)
     result = subprocess.run([sys.executable, "-m", "scrapy", "upgrade", str(folder)], cwd=REPO,
@@ -130,3 +131,19 @@ def test_an_edit_reads_and_writes_one_row_group_at_a_time(tmp_path):
     assert edit_shard(path, DOCUMENTS, lambda table: table.slice(0, 0)) == 0
     assert not path.exists() and manifest(tmp_path, "c1")["shards"] == []
     assert list((control_dir(tmp_path) / "staging").iterdir()) == []
+
+
+def test_version_2_shards_upgrade_with_a_nullable_body_and_no_pii_counts(tmp_path):
+    import polars as pl
+
+    folder = tmp_path / "documents"
+    write(folder, "old-crawl", VERSION_2, "2", [{k: v for k, v in row(i).items() if k in VERSION_2.names}
+                                                 for i in range(2)])
+    write(folder, "new-crawl", DOCUMENT_SCHEMA, DOCUMENTS.schema_version,
+          [row(i) | {"id": f"new-{i}", "body": None} for i in range(2)])
+    result = subprocess.run([sys.executable, "-m", "scrapy", "upgrade", str(folder)], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == f"{folder}: 1 shard upgraded", result.stderr
+    frame = pl.read_parquet(folder).sort("id")
+    assert frame["pii"].to_list()[:2] == [None, None]  # counted by no one: the text was not redacted
+    assert frame["body"].to_list() == [row(0)["body"], row(1)["body"], None, None]

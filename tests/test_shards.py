@@ -52,6 +52,7 @@ def row(i: int, body_size: int = 10_000) -> dict:
         "content_usage": None,
         "language": "en",
         "language_score": 0.98,
+        "pii": {"email": 1, "phone": 0, "ip": 0, "card": 0, "iban": 0, "ssn": 0, "patterns": []},
     }
 
 

@@ -30,6 +30,15 @@ from crawler.language import identify
 from crawler.limits import query_key, trap
 from crawler.middlewares.robots import RobotsMiddleware
 from crawler.page import HTML_TYPES, links, markup_problem, media_type, parse_html
+from crawler.privacy import (
+    compile_patterns,
+    keep_body,
+    phone_regions,
+    pii_counts,
+    privacy_warnings,
+    redact,
+    stored_headers,
+)
 from crawler.pseudonyms import key_path, privacy_key
 from crawler.reasons import escape
 from crawler.resolver import PrivateAddressError
@@ -101,6 +110,13 @@ class WebSpider(scrapy.Spider):
         # one line; the frontier reads the list again once the crawl holds its shard locks.
         if load_denylist(denylist_path(settings)):
             privacy_key(key_path(settings))
+        spider.redacting = settings.getbool("PRIVACY_REDACT")
+        spider.patterns = compile_patterns(settings.getdict("PRIVACY_PATTERNS"))
+        body_setting = settings.get("PRIVACY_KEEP_BODY")
+        body_setting = None if body_setting is None else settings.getbool("PRIVACY_KEEP_BODY")
+        spider.keep_body = keep_body(body_setting, spider.purpose)
+        for message in privacy_warnings(spider.redacting, body_setting, spider.purpose):
+            logger.warning("Less private setting: %s", message)
         spider.token = settings.get("ROBOTSTXT_USER_AGENT")
         spider.follow_rel_nofollow = settings.getbool("SIGNALS_FOLLOW_REL_NOFOLLOW")
         spider.sitemap_caps = (
@@ -386,6 +402,10 @@ class WebSpider(scrapy.Spider):
         host = urlsplit(response.url).hostname or ""
         body = response.body
         language, score = identify(text)
+        pii = None
+        if self.redacting:
+            text, counts = redact(text, phone_regions(host, language), self.patterns)
+            pii = pii_counts(counts, [name for name, _ in self.patterns])
         return {
             "id": f"<urn:uuid:{uuid.uuid4()}>",
             "crawl_id": self.crawl_id,
@@ -398,8 +418,8 @@ class WebSpider(scrapy.Spider):
             "depth": response.meta.get("depth", 0),
             "content_type": _header(response, b"Content-Type"),
             "charset": web_encoding(response.encoding) if isinstance(response, TextResponse) else None,
-            "headers": header_list(response.headers),
-            "body": body,
+            "headers": stored_headers(header_list(response.headers)),
+            "body": body if self.keep_body else None,
             "digest": sha1_digest(body),
             "text": text,
             "extractor": extractor,
@@ -411,6 +431,7 @@ class WebSpider(scrapy.Spider):
             "content_usage": signals.usage_text,
             "language": language,
             "language_score": score,
+            "pii": pii,
         }
 
 
