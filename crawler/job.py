@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,24 +41,35 @@ def crawl_id(crawler: Crawler) -> str:
     """`CRAWL_ID`, else the id a JOBDIR remembers, else one made from the
     start time; kept on the crawler (and in JOBDIR), so the spider, the
     shards, the logs and every resumption name the same crawl."""
-    existing: str | None = getattr(crawler, "crawl_id", None)
+    return remembered_id(crawler, "crawl", lambda: time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+                         + "-" + secrets.token_hex(3))
+
+
+def remembered_id(crawler: Crawler, noun: str, make: Callable[[], str]) -> str:
+    """The `<NOUN>_ID` setting, else the id `JOBDIR/<noun>_id` remembers,
+    else `make()`; kept on the crawler (as `<noun>_id`) and in JOBDIR, so a
+    crawl resumed from its JOBDIR names the same crawl or worker. A JOBDIR
+    that remembers another id than the setting gives is a ConfigError."""
+    attribute = f"{noun}_id"
+    existing: str | None = getattr(crawler, attribute, None)
     if existing:
         return existing
     jobdir = crawler.settings.get("JOBDIR")
-    remembered = Path(jobdir) / "crawl_id" if jobdir else None
-    value = crawler.settings.get("CRAWL_ID")
+    remembered = Path(jobdir) / attribute if jobdir else None
+    setting = attribute.upper()
+    value = crawler.settings.get(setting)
     if remembered is not None and remembered.exists():
         previous = remembered.read_text().strip()
         if value and value != previous:
             raise ConfigError(
-                f"JOBDIR={jobdir} holds crawl {previous}, not CRAWL_ID={value}: "
-                "resume it without CRAWL_ID, or give a new JOBDIR"
+                f"JOBDIR={jobdir} holds {noun} {previous}, not {setting}={value}: "
+                f"resume it without {setting}, or give a new JOBDIR"
             )
         value = previous
     if not value:
-        value = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+        value = make()
     if remembered is not None:
         remembered.parent.mkdir(parents=True, exist_ok=True)
         remembered.write_text(value + "\n")
-    crawler.crawl_id = value  # type: ignore[attr-defined]
+    setattr(crawler, attribute, value)
     return value

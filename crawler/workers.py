@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import logging
 import secrets
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crawler.errors import ConfigError
-from crawler.job import crawl_id
+from crawler.job import crawl_id, remembered_id
 from crawler.urls import url_fingerprint
 
 if TYPE_CHECKING:
@@ -36,27 +35,7 @@ def worker_id(crawler: Crawler) -> str:
     """WORKER_ID, else the id a JOBDIR remembers, else a new random one;
     kept on the crawler (and in JOBDIR), so a worker restarted from its
     JOBDIR takes up its own shards again."""
-    existing: str | None = getattr(crawler, "worker_id", None)
-    if existing:
-        return existing
-    jobdir = crawler.settings.get("JOBDIR")
-    remembered = Path(jobdir) / "worker_id" if jobdir else None
-    value = crawler.settings.get("WORKER_ID")
-    if remembered is not None and remembered.exists():
-        previous = remembered.read_text().strip()
-        if value and value != previous:
-            raise ConfigError(
-                f"JOBDIR={jobdir} holds worker {previous}, not WORKER_ID={value}: "
-                "resume it without WORKER_ID, or give a new JOBDIR"
-            )
-        value = previous
-    if not value:
-        value = "w" + secrets.token_hex(3)  # hex letters never spell a split word
-    if remembered is not None:
-        remembered.parent.mkdir(parents=True, exist_ok=True)
-        remembered.write_text(value + "\n")
-    crawler.worker_id = value  # type: ignore[attr-defined]
-    return value
+    return remembered_id(crawler, "worker", lambda: "w" + secrets.token_hex(3))  # hex never spells a split word
 
 
 def shard_prefix(crawler: Crawler) -> str:
