@@ -261,17 +261,18 @@ def _octets(text: str) -> bytes:
     return unquote_to_bytes(raw) if b"%" in raw else raw
 
 
-class _Pattern(NamedTuple):
+class PathPattern(NamedTuple):
     """A rule's path pattern as octets: `head` before the first `*`, `tail`
     the pieces after each `*`, `anchored` if it ends with `$` (2.2.3). `%2A`
-    and `%24` are ordinary octets, as is a `$` anywhere but at the end."""
+    and `%24` are ordinary octets, as is a `$` anywhere but at the end.
+    Content-Usage lines and tdmrep.json locations use the same patterns."""
 
     head: bytes
     tail: tuple[bytes, ...]
     anchored: bool
 
     @classmethod
-    def of(cls, pattern: str) -> _Pattern:
+    def of(cls, pattern: str) -> PathPattern:
         anchored = pattern.endswith("$")
         head, *tail = (_octets(piece) for piece in (pattern[:-1] if anchored else pattern).split("*"))
         return cls(head, tuple(tail), anchored)
@@ -307,7 +308,7 @@ class _Matcher:
     def __init__(self, groups: list[Group], reason: str) -> None:
         self.groups = groups
         self.reason = reason
-        rules = [(_Pattern.of(rule.pattern), rule) for group in groups for rule in group.rules]
+        rules = [(PathPattern.of(rule.pattern), rule) for group in groups for rule in group.rules]
         # longest first, Allow first among equals (2.2.2); the sort is stable,
         # so the earliest line decides among identical rules
         self.ordered = sorted(rules, key=lambda pair: (-pair[0].octets, not pair[1].allow))

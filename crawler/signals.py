@@ -17,12 +17,10 @@ purpose. Pure: header values, meta tags and file bodies in, decisions out.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
-from crawler.robots import Preference
+from crawler.robots import PathPattern, Preference, path_octets
 
 PURPOSES = ("ai-training", "search", "archive")
 _PARAMETERIZED = {"max-snippet", "max-image-preview", "max-video-preview", "unavailable_after"}
@@ -100,27 +98,16 @@ def combine_usage(*sources: dict[str, str]) -> dict[str, str]:
     return combined
 
 
-def _pattern(path: str) -> re.Pattern[str]:
-    anchored = path.endswith("$")
-    body = re.escape(path[:-1] if anchored else path).replace(r"\*", ".*")
-    return re.compile(body + (r"\Z" if anchored else ""))
-
-
-def _path(url: str) -> str:
-    parts = urlsplit(url)
-    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-
-
 def robots_usage(preferences: Sequence[Preference], url: str) -> tuple[dict[str, str], str | None]:
     """The Content-Usage of robots.txt that covers `url`: the longest matching
     path wins, the most restrictive among equally long ones."""
-    path = _path(url)
+    path = path_octets(url)
     best: list[Preference] = []
     best_length = -1
     for pref in preferences:
-        pattern = pref.path or "/"
-        if _pattern(pattern).match(path):
-            length = len(pattern)
+        pattern = PathPattern.of(pref.path or "/")
+        if pattern.matches(path):
+            length = pattern.octets
             if length > best_length:
                 best, best_length = [pref], length
             elif length == best_length:
@@ -137,7 +124,7 @@ class TdmRule:
     location: str
     reservation: int | None
     policy: str | None
-    pattern: re.Pattern[str]
+    pattern: PathPattern
 
 
 def parse_tdmrep(body: bytes) -> list[TdmRule]:
@@ -155,14 +142,14 @@ def parse_tdmrep(body: bytes) -> list[TdmRule]:
         reservation = entry.get("tdm-reservation")
         reservation = reservation if reservation in (0, 1) and not isinstance(reservation, bool) else None
         policy = entry.get("tdm-policy") if isinstance(entry.get("tdm-policy"), str) else None
-        rules.append(TdmRule(location, reservation, policy, _pattern(location if location.startswith("/") else "/" + location)))
+        rules.append(TdmRule(location, reservation, policy, PathPattern.of(location if location.startswith("/") else "/" + location)))
     return rules
 
 
 def tdm_file_rule(rules: Sequence[TdmRule], url: str) -> TdmRule | None:
     """The first rule whose location matches the URL's path."""
-    path = _path(url)
-    return next((rule for rule in rules if rule.pattern.match(path)), None)
+    path = path_octets(url)
+    return next((rule for rule in rules if rule.pattern.matches(path)), None)
 
 
 def _reservation(value: str | None) -> int | None:

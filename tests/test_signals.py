@@ -63,6 +63,20 @@ def test_robots_usage_longest_path_and_most_restrictive_tie():
     assert robots_usage(rules.content_usage(TOKEN), "http://e.com/ok/1")[0] == {"train-ai": "y"}
 
 
+def test_content_usage_and_tdmrep_paths_match_as_robots_rules_do():
+    """The robots.txt matcher's reading (RFC 9309): `$` ends a pattern only at
+    its end, escapes compare decoded once, the longest match counts octets,
+    and no pattern can make matching blow up."""
+    prefs = [Preference("/*.pdf$", "train-ai=n", 3), Preference("/caf%C3%A9/", "train-ai=y", 4)]
+    assert robots_usage(prefs, "http://e.com/a.pdf")[0] == {"train-ai": "n"}
+    assert robots_usage(prefs, "http://e.com/a.pdf$")[0] == {}  # a literal `$` in the URL
+    assert robots_usage(prefs, "http://e.com/café/x")[0] == {"train-ai": "y"}
+    stars = Preference("/" + "a*" * 40 + "b", "train-ai=n", 5)
+    assert robots_usage([stars], "http://e.com/" + "a" * 5000)[0] == {}
+    rules = parse_tdmrep(b'[{"location": "/%7Ejane/*", "tdm-reservation": 1}]')
+    assert tdm_file_rule(rules, "http://e.com/~jane/cv.html").reservation == 1
+
+
 def test_tdmrep_file_first_match_and_invalid_values():
     rules = parse_tdmrep(
         b'[{"location": "/free/*", "tdm-reservation": 0},'
