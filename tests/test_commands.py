@@ -36,14 +36,17 @@ def test_demo_runs_the_real_crawl_and_summarizes(tmp_path):
     assert "scrapy crawl web" in result.stdout
 
 
-def run_robots(web, *args):
+def run_robots(web, *args, out=None):
+    """`scrapy robots`; a live check records its robots.txt requests in the
+    audit dataset, so `out` keeps them out of the repository."""
+    folders = ["-s", f"AUDIT_DIR={out}/audit", "-s", f"PARQUET_DIR={out}/documents"] if out else []
     return subprocess.run(
-        [sys.executable, "-m", "scrapy", "robots", *args],
+        [sys.executable, "-m", "scrapy", "robots", *args, *folders],
         cwd=REPO, env=crawl_env(web), capture_output=True, text=True, timeout=120,
     )
 
 
-def test_robots_command_fetches_live_through_the_crawler_policy(serve):
+def test_robots_command_fetches_live_through_the_crawler_policy(serve, tmp_path):
     from crawler.localweb import Reply
 
     web = serve({
@@ -52,7 +55,8 @@ def test_robots_command_fetches_live_through_the_crawler_policy(serve):
             content_type="text/plain")}),
         "down.example.com": Site({"/robots.txt": Reply(status=503)}),
     })
-    result = run_robots(web, "http://www.example.com/tmp/a", "http://www.example.com/private/x", "http://down.example.com/")
+    result = run_robots(web, "http://www.example.com/tmp/a", "http://www.example.com/private/x", "http://down.example.com/",
+                        out=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["disallow", "http://www.example.com/tmp/a"]
@@ -62,7 +66,7 @@ def test_robots_command_fetches_live_through_the_crawler_policy(serve):
     assert lines[4].split() == ["disallow", "http://down.example.com/"]
     assert "unreachable (503): everything disallowed" in lines[5]
     assert [s.path for s in web.log] == ["/robots.txt", "/robots.txt"]  # nothing but robots.txt
-    other = run_robots(web, "http://www.example.com/private/x", "--agent", "OtherBot")
+    other = run_robots(web, "http://www.example.com/private/x", "--agent", "OtherBot", out=tmp_path)
     assert other.stdout.split()[:2] == ["disallow", "http://www.example.com/private/x"]
     assert "User-agent: * (line 1)" in other.stdout
 
