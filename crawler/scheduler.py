@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request
 from scrapy.core.scheduler import BaseScheduler
 
-from crawler.denylist import crawl_denylist
-from crawler.extensions.audit import audit
+from crawler.denylist import DenyList, crawl_denylist
+from crawler.extensions.audit import Audit, audit
 from crawler.extensions.politeness import politeness
 from crawler.frontier import Frontier
 from crawler.hooks import page_settled, robots_resolved, shard_published, shard_publishing
@@ -92,6 +92,31 @@ def _brought_by(request: Request) -> str:
         return ""
     how = request.meta.get("redirect_reasons", ["redirect"])[-1]
     return f" ({how} from {redirects[-1]})"
+
+
+def admitted(request: Request, max_url_length: int, denylist: DenyList, netguard: NetguardMiddleware,
+             audit: Audit) -> Request | None:
+    """The request as a frontier may queue it, under its canonical URL, or
+    None once why not is recorded. Every request passes here, whatever brought
+    it (a seed, a link, a sitemap, a redirect, a meta refresh, a retry) and
+    whichever frontier queues it (this one, or the workers' shared one): a URL
+    that may not be requested, an erased URL (and the robots.txt of a host
+    erased whole), or one the network guard refuses, is never requested."""
+    checked = request_url(request.url, max_url_length)
+    if isinstance(checked, Refused):
+        audit.skip(checked.reason, checked.url, checked.detail + _brought_by(request))
+        return None
+    if checked != request.url:
+        request = request.replace(url=checked)
+    forgotten = denylist.forbids(request.url) if denylist else None
+    if forgotten is not None:
+        audit.skip("forgotten", request.url, forgotten)
+        return None
+    refusal = netguard.refusal(request)
+    if refusal is not None:
+        audit.skip("private-address", request.url, f"{refusal}: never connected to{_brought_by(request)}")
+        return None
+    return request
 
 
 class PoliteScheduler(BaseScheduler):
@@ -201,26 +226,12 @@ class PoliteScheduler(BaseScheduler):
         return self.pending
 
     def enqueue_request(self, request: Request) -> bool:
-        """Queue a request, whatever brought it (a seed, a link, a sitemap, a
-        redirect, a meta refresh, a retry), under its canonical URL, unless
-        that URL may not be requested, is refused by the network guard, was
-        seen before or is over a cap."""
-        checked = request_url(request.url, self.max_url_length)
-        if isinstance(checked, Refused):
-            self.audit.skip(checked.reason, checked.url, checked.detail + _brought_by(request))
+        """Queue a request that `admitted` lets in, under its canonical URL,
+        unless it was seen before or is over a cap."""
+        checked = admitted(request, self.max_url_length, self.denylist, self.netguard, self.audit)
+        if checked is None:
             return self._not_followed(request)
-        if checked != request.url:
-            request = request.replace(url=checked)
-        forgotten = self.denylist.forbids(request.url) if self.denylist else None
-        if forgotten is not None:
-            # every request passes here (seeds, links, sitemaps, redirects): an erased URL, and
-            # the robots.txt of a host erased whole, are never requested
-            self.audit.skip("forgotten", request.url, forgotten)
-            return self._not_followed(request)
-        refusal = self.netguard.refusal(request)
-        if refusal is not None:
-            self.audit.skip("private-address", request.url, f"{refusal}: never connected to{_brought_by(request)}")
-            return self._not_followed(request)
+        request = checked
         host = self.downloader.get_slot_key(request)
         fp = url_fingerprint(request.url)
         if request.dont_filter:

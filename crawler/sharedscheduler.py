@@ -35,12 +35,14 @@ from scrapy.core.scheduler import BaseScheduler
 from scrapy.utils.asyncio import call_later, create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
+from crawler.denylist import crawl_denylist
 from crawler.errors import WorkerFenced
 from crawler.extensions.audit import audit
 from crawler.extensions.politeness import politeness
 from crawler.hooks import page_settled, page_stored, robots_resolved, shard_publishing
 from crawler.middlewares.netguard import NetguardMiddleware
 from crawler.middlewares.robots import Readiness, RobotsMiddleware, request_origin
+from crawler.scheduler import admitted
 from crawler.sharedfrontier import record_fingerprint, signed
 from crawler.urls import Recent, url_fingerprint
 from crawler.workers import worker_frontier
@@ -107,6 +109,7 @@ class SharedScheduler(BaseScheduler):
         self.max_per_host = settings.getint("LIMITS_PAGES_PER_HOST")
         self.concurrency = settings.getint("CONCURRENT_REQUESTS")
         self.timeout = settings.getfloat("FRONTIER_WORKER_TIMEOUT")
+        self.max_url_length = settings.getint("URLLENGTH_LIMIT")
         self.ready: deque[_Claimed] = deque()  # leased, to be handed out
         self.in_flight: dict[str, _Claimed] = {}  # host -> the request handed out under its lease
         self.waiting: dict[str, list[_Claimed]] = {}  # origin -> leased, waiting for its robots.txt
@@ -135,6 +138,7 @@ class SharedScheduler(BaseScheduler):
         self.robots, self.netguard = robots, netguard
         self.politeness = politeness(self.crawler)
         self.audit = audit(self.crawler)
+        self.denylist = crawl_denylist(self.crawler)
         self.downloader = self.crawler.engine.downloader
         self._loop = create_looping_call(self._tick)
         self._loop.start(max(0.2, self.timeout / 6), now=False)
@@ -183,10 +187,12 @@ class SharedScheduler(BaseScheduler):
     # --- in ---------------------------------------------------------------
 
     def enqueue_request(self, request: Request) -> bool:
-        refusal = self.netguard.refusal(request)
-        if refusal is not None:
-            self.audit.skip("private-address", request.url, f"{refusal}: never connected to")
+        checked = admitted(request, self.max_url_length, self.denylist, self.netguard, self.audit)
+        if checked is None:  # the URLs that redirected to it need nothing more
+            for url in request.meta.get("redirect_urls", ()):
+                self._settle(url_fingerprint(url), stored=False)
             return False
+        request = checked
         host = self.downloader.get_slot_key(request)
         fp = url_fingerprint(request.url)
         if request.dont_filter:  # a retry: queued again whatever its state

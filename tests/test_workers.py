@@ -174,3 +174,17 @@ def test_without_redis_a_second_process_of_the_same_crawl_stops_with_one_error(s
     assert second.returncode == 2 and len(errors) == 1 and "crawl same is being written" in errors[0]
     finish(first)
     assert stored(out) == {"http://www.example.com/": 1}
+
+
+def test_a_worker_admits_requests_as_the_single_process_frontier_does(web, redis_url, tmp_path):
+    """The shared frontier lets in what the single-process one does: a host
+    erased on request is never asked for anything, robots.txt included."""
+    out = tmp_path / "out"
+    out.mkdir()
+    denylist = out / "forgotten.txt"
+    denylist.write_text(f"host {HOSTS[1]}\n")
+    worker = start_worker(web, out, redis_url, "w1", HOSTS[:2], PRIVACY_DENYLIST=denylist)
+    err = finish(worker)
+    assert web.requests(HOSTS[1]) == []
+    assert f"Skipped (forgotten) http://{HOSTS[1]}/: erased on request: host entry on line 1" in err
+    assert {url for url in stored(out)} == {u for u in EXPECTED if f"//{HOSTS[0]}/" in u}
