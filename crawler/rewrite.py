@@ -12,10 +12,8 @@ rewrite again finishes it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -28,10 +26,11 @@ from crawler.shards import (
     MANIFESTS,
     STAGING,
     Dataset,
-    ShardInfo,
     ShardLock,
     control_dir,
     fsync_dir,
+    published_files,
+    shard_info,
     write_atomically,
 )
 
@@ -131,21 +130,12 @@ def refresh_manifest(directory: Path, prefix: str, files: list[str] | None = Non
         data = json.loads(path.read_text())
     except FileNotFoundError:
         data = {"prefix": prefix, "shards": []}
-    on_disk = {p.name for p in directory.glob(f"{prefix}-[0-9][0-9][0-9][0-9][0-9].parquet")}
+    on_disk = {p.name for p in published_files(directory, prefix)}
     stale = on_disk if files is None else set(files)
     entries = {s["file"]: s for s in data["shards"] if s["file"] in on_disk and s["file"] not in stale}
     for name in sorted(stale & on_disk):
-        file = directory / name
-        entries[name] = asdict(ShardInfo(
-            file=name, rows=pq.read_metadata(file).num_rows, bytes=file.stat().st_size, sha256=_sha256(file),
-            published=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        ))
+        entries[name] = asdict(shard_info(directory / name))
     shards = [entries[name] for name in sorted(entries)]
     data.update(shards=shards, rows=sum(s["rows"] for s in shards), bytes=sum(s["bytes"] for s in shards))
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, json.dumps(data, indent=1).encode())
-
-
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()

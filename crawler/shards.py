@@ -424,13 +424,7 @@ class ShardWriter:
         listed = {s.file for s in shards}
         for path in published_files(self.directory, self.prefix):
             if path.name not in listed:
-                with open(path, "rb") as f:
-                    digest = hashlib.file_digest(f, "sha256").hexdigest()
-                shards.append(ShardInfo(
-                    file=path.name, rows=pq.ParquetFile(path).metadata.num_rows, bytes=path.stat().st_size,
-                    sha256=digest, published=time.strftime(
-                        "%Y-%m-%dT%H:%M:%SZ", time.gmtime(path.stat().st_mtime)),
-                ))
+                shards.append(shard_info(path, published=path.stat().st_mtime))
         return sorted(shards, key=lambda s: s.file)
 
     def _save_manifest(self) -> None:
@@ -443,6 +437,15 @@ class ShardWriter:
             "shards": [asdict(s) for s in self.shards],
         }
         write_atomically(self._manifest_path, json.dumps(data, indent=1).encode())
+
+
+def shard_info(path: Path, published: float | None = None) -> ShardInfo:
+    """A published shard's manifest entry, read from the file itself;
+    `published` is a Unix time (None: now)."""
+    with open(path, "rb") as f:
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    return ShardInfo(file=path.name, rows=pq.read_metadata(path).num_rows, bytes=path.stat().st_size,
+                     sha256=digest, published=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(published)))
 
 
 def control_dir(directory: Path) -> Path:
