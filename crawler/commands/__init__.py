@@ -24,6 +24,15 @@ def check_settings(command: ScrapyCommand) -> None:
         sys.exit(BAD_INPUT)
 
 
+class SettingsChecked:
+    """A command mixin: the settings are checked (`check_settings`) once the
+    options are read, before the command builds anything from them."""
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)  # type: ignore[misc]
+        check_settings(self)  # type: ignore[arg-type]
+
+
 def fail(command: ScrapyCommand, message: str, exitcode: int = BAD_INPUT) -> None:
     """Report a problem the operator must fix as one line, with no traceback."""
     print(f"error: {message}", file=sys.stderr)

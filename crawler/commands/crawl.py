@@ -9,15 +9,11 @@ from typing import Any
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from crawler.commands import check_settings, fail
+from crawler.commands import SettingsChecked, fail
 from crawler.errors import ConfigError
 
 
-class Command(ScrapyCrawlCommand):
-    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
-        check_settings(self)
-
+class Command(SettingsChecked, ScrapyCrawlCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name, e.g. scrapy crawl web -a seeds=FILE")

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.commands import check_settings, fail
+from crawler.commands import SettingsChecked, fail
 from crawler.errors import ConfigError
 
 
-class Command(ScrapyCommand):
+class Command(SettingsChecked, ScrapyCommand):
     requires_project = True
     default_settings = {"LOG_ENABLED": False}
 
@@ -26,10 +26,6 @@ class Command(ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--json", action="store_true", help="print the receipt as JSON for machines")
-
-    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
-        check_settings(self)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         # imported here, not at start-up: crawler.erasure imports pyarrow.dataset

@@ -9,12 +9,12 @@ import argparse
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.commands import SELECTOR_SYNTAX, add_selector_options, check_settings, fail
+from crawler.commands import SELECTOR_SYNTAX, SettingsChecked, add_selector_options, fail
 from crawler.denylist import chosen
 from crawler.errors import ConfigError
 
 
-class Command(ScrapyCommand):
+class Command(SettingsChecked, ScrapyCommand):
     requires_project = True
     default_settings = {"LOG_ENABLED": False}
 
@@ -29,10 +29,6 @@ class Command(ScrapyCommand):
         add_selector_options(parser)
         parser.add_argument("--reason", help="why (the request and who made it), kept in the erasure log")
         parser.add_argument("--json", action="store_true", help="print the receipt as JSON for machines")
-
-    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
-        check_settings(self)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         # imported here, not at start-up: crawler.erasure imports pyarrow.dataset

@@ -9,7 +9,7 @@ from typing import Any
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.commands import check_settings, fail
+from crawler.commands import SettingsChecked, fail
 from crawler.errors import ConfigError
 
 ACTIONS = ("status",)
@@ -32,7 +32,7 @@ def render(crawl: str, status: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-class Command(ScrapyCommand):
+class Command(SettingsChecked, ScrapyCommand):
     requires_project = False
     default_settings = {"LOG_ENABLED": False}
 
@@ -45,10 +45,6 @@ class Command(ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--json", action="store_true", help="print JSON for machines")
-
-    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
-        check_settings(self)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if args != ["status"]:
