@@ -76,6 +76,7 @@ TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"
 SCHEDULER = "crawler.scheduler.PoliteScheduler"
 CONCURRENT_ITEMS = 1
 HTTPERROR_ALLOW_ALL = True
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 # --- Parquet shards ---------------------------------------------------------
 PARQUET_DIR = "output/documents"
@@ -106,6 +107,7 @@ TEXT_EXTRACTOR = "crawler.text.main_text"
 PRIVACY_REDACT = True
 PRIVACY_PATTERNS = {}
 PRIVACY_KEEP_BODY = None
+REFERRER_POLICY = "no-referrer"
 
 # --- Components -------------------------------------------------------------
 LOG_LEVEL = "INFO"
@@ -129,6 +131,12 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.netguard.NetguardMiddleware": 50,
     "crawler.middlewares.robots.RobotsMiddleware": 100,
     "crawler.middlewares.walls.WallsMiddleware": 585,
+}
+SPIDER_MIDDLEWARES = {
+    # The spider checks URL length and depth itself, before a Request is built.
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.shards.ParquetPipeline": 800,

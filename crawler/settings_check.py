@@ -90,6 +90,10 @@ RULES: dict[str, Rule] = {
     "ROBOTSTXT_OBEY": Rule("bool"),
     "AUTOTHROTTLE_ENABLED": Rule("bool"),
     "HTTPERROR_ALLOW_ALL": Rule("bool"),
+    "WARN_ON_GENERATOR_RETURN_VALUE": Rule("bool"),
+    "REFERRER_POLICY": Rule("choice", choices=(
+        "no-referrer", "no-referrer-when-downgrade", "same-origin", "origin", "strict-origin",
+        "origin-when-cross-origin", "strict-origin-when-cross-origin", "unsafe-url", "scrapy-default")),
     "DNSCACHE_ENABLED": Rule("bool"),
     "DNSCACHE_SIZE": COUNT,
     "DNS_TIMEOUT": POSITIVE_SECONDS,

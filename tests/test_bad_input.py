@@ -215,7 +215,7 @@ def test_every_command_has_bad_input_cases():
 
 def test_every_project_setting_is_checked_and_defaults_pass():
     wiring = {"BOT_NAME", "SPIDER_MODULES", "NEWSPIDER_MODULE", "COMMANDS_MODULE", "EXTENSIONS",
-              "DOWNLOADER_MIDDLEWARES", "ITEM_PIPELINES", "DOWNLOAD_HANDLERS", "SCHEDULER",
+              "DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "ITEM_PIPELINES", "DOWNLOAD_HANDLERS", "SCHEDULER",
               "TWISTED_DNS_RESOLVER", "REMOTE_CONTROL_ENABLED"}
     names = {n for n in dir(project_settings) if n.isupper()} - wiring
     assert names <= set(RULES), names - set(RULES)

@@ -69,6 +69,11 @@ def test_crawl_stores_each_in_scope_page_once(serve, tmp_path):
     assert home["registered_domain"] == "example.co.uk" and home["status"] == 200
     assert home["digest"].startswith("sha1:") and home["extractor"] == "lxml-main"
     assert {"name": "Content-Type", "value": "text/html; charset=utf-8"} in home["headers"]
+    # link hops from the seed, counted by the spider itself
+    assert home["depth"] == 0 and docs["http://www.example.co.uk/a"]["depth"] == 1
+    assert docs["http://blog.example.co.uk/"]["depth"] == 1
+    # no request tells a site which page linked to it
+    assert web.log and not any("referer" in s.headers for s in web.log)
     # the server saw each document requested once, and nothing out of scope
     seen = collections.Counter(s.url for s in web.log if s.path != "/robots.txt")
     assert all(n == 1 for n in seen.values()), seen

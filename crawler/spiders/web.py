@@ -162,8 +162,11 @@ class WebSpider(scrapy.Spider):
             self._followed.add(hash(url))
             yield self._page(url)
 
-    def _page(self, url: str) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse, errback=self.failed)
+    def _page(self, url: str, depth: int = 0) -> scrapy.Request:
+        """A page request, `depth` link hops from a seed (the spider counts
+        them itself: Scrapy's DepthMiddleware is off)."""
+        meta = {"depth": depth} if depth else None
+        return scrapy.Request(url, callback=self.parse, errback=self.failed, meta=meta)
 
     def _headers_received(self, headers: Any, request: scrapy.Request, **kwargs: Any) -> None:
         """Cut a page off once its headers show a type the crawl does not keep."""
@@ -307,7 +310,7 @@ class WebSpider(scrapy.Spider):
                 if self._allowed(url):
                     followed.append(url)
         for url in unseen(self.crawler, followed):
-            yield self._page(url)
+            yield self._page(url, depth)
 
     def _allowed(self, url: str) -> bool:
         """Whether a URL is in scope and no trap (skips are recorded)."""
@@ -388,12 +391,12 @@ class WebSpider(scrapy.Spider):
             if url is None:
                 continue
             if sitemap.kind == "urlset":
-                yield self._page(url)
+                yield self._page(url, response.meta.get("depth", 0) + 1)
             elif depth >= max_depth:
                 self.audit.skip("cap", url, f"sitemap nested deeper than SITEMAPS_MAX_DEPTH={max_depth}")
             else:
                 yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed,
-                                     meta={"sitemap_depth": depth + 1})
+                                     meta={"sitemap_depth": depth + 1, "depth": response.meta.get("depth", 0) + 1})
 
     def _document(self, response: Response, text: str, extractor: str, signals: Signals) -> dict[str, Any]:
         request = response.request
