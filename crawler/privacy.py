@@ -66,14 +66,20 @@ def placeholder(kind: str) -> str:
 
 # --- E-mail -------------------------------------------------------------------
 
-# Top-level domains of the Public Suffix List snapshot bundled with tldextract
-# (never fetched), in Unicode and in punycode.
-_TLDS = frozenset(
-    form
-    for suffix in tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None).tlds
-    for tld in [suffix.rsplit(".", 1)[-1]]
-    for form in (tld, tld.encode("idna").decode("ascii"))
-)
+@cache
+def _tlds() -> frozenset[str]:
+    """Top-level domains of the Public Suffix List snapshot bundled with
+    tldextract (never fetched), in Unicode and in punycode. Built when the
+    first address candidate is met: reading the list costs ~30 ms, which
+    importing this module (every command does) should not."""
+    return frozenset(
+        form
+        for suffix in tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None).tlds
+        for tld in [suffix.rsplit(".", 1)[-1]]
+        for form in (tld, tld.encode("idna").decode("ascii"))
+    )
+
+
 # The local part, read backwards from the `@`: ASCII and Latin letters with
 # diacritics (`josé@`); not `/`, `:` or `=`, which end it in URLs and prose.
 _LOCAL_REVERSED = re.compile(r"[A-Za-z0-9._%+'\-\u00c0-\u024f]{1,64}")
@@ -95,7 +101,7 @@ def _top_level(labels: list[str]) -> int:
     """How many of a domain's labels make an address, the last one a
     top-level domain (0: none does): a sentence may go on after a dot."""
     for count in range(len(labels), 1, -1):
-        if labels[count - 1].lower() in _TLDS:
+        if labels[count - 1].lower() in _tlds():
             return count
     return 0
 
@@ -115,7 +121,7 @@ def _domain_end(text: str, start: int) -> int:
         return start + len(".".join(labels[:count]))
     last = labels[-1]
     head = _ASCII_HEAD.match(last)
-    if head and not last.isascii() and last[head.end()].isalpha() and head.group().lower() in _TLDS:
+    if head and not last.isascii() and last[head.end()].isalpha() and head.group().lower() in _tlds():
         return start + len(".".join(labels[:-1])) + 1 + head.end()
     return -1
 
