@@ -131,6 +131,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.netguard.NetguardMiddleware": 50,
     "crawler.middlewares.robots.RobotsMiddleware": 100,
     "crawler.middlewares.walls.WallsMiddleware": 585,
+    "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
+    "crawler.middlewares.proxy.ProxyMiddleware": 750,
 }
 SPIDER_MIDDLEWARES = {
     # The spider checks URL length and depth itself, before a Request is built.
