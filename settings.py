@@ -135,7 +135,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.proxy.ProxyMiddleware": 750,
 }
 SPIDER_MIDDLEWARES = {
-    # The spider checks URL length and depth itself, before a Request is built.
+    # The spider checks URL length and depth itself, before a Request is built,
+    # and never copies response.meta, which MetaCopyDetection watches for.
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
