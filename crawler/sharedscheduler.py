@@ -188,9 +188,8 @@ class SharedScheduler(BaseScheduler):
 
     def enqueue_request(self, request: Request) -> bool:
         checked = admitted(request, self.max_url_length, self.denylist, self.netguard, self.audit)
-        if checked is None:  # the URLs that redirected to it need nothing more
-            for url in request.meta.get("redirect_urls", ()):
-                self._settle(url_fingerprint(url), stored=False)
+        if checked is None:
+            self._settle_redirects(request)
             return False
         request = checked
         host = self.downloader.get_slot_key(request)
@@ -200,15 +199,23 @@ class SharedScheduler(BaseScheduler):
             self._safely(self.shared.requeue, host, pack_record(fp, host, request))
             self._queued()
             return True
-        if fp in self._recent:
+        if fp in self._recent:  # queued already: only the URLs that redirected here are through
+            self._settle_redirects(request)
             return False
         self._recent.add(fp)
         page = "redirect_urls" not in request.meta and "sitemap_depth" not in request.meta
         self._adds.append((fp, host, pack_record(fp, host, request), page, request.url))
         self._flush_later()
+        self._settle_redirects(request)
+        return True  # queued, unless the frontier finds it seen when the batch is sent
+
+    def _settle_redirects(self, request: Request) -> None:
+        """The URLs that redirected to `request` need nothing more, whether it
+        is queued in their stead, refused, or queued already: as in the
+        single-process frontier, else they would stay pending for good and
+        the crawl would never end."""
         for url in request.meta.get("redirect_urls", ()):
             self._settle(url_fingerprint(url), stored=False)
-        return True  # queued, unless the frontier finds it seen when the batch is sent
 
     def _flush_later(self) -> None:
         if not self._flush_due:
