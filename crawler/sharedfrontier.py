@@ -95,7 +95,7 @@ _CLAIM = """
 local w, token, k = ARGV[2], ARGV[3], tonumber(ARGV[4])
 if not member(w, token) then return {-1} end
 local now = now_us()
-local out = {s(now), '-1'}
+local out = {s(now), '-1', redis.call('HLEN', P .. 'workers')}
 for _, host in ipairs(redis.call('ZRANGEBYSCORE', P .. 'hosts', '-inf', s(now), 'LIMIT', 0, k)) do
   redis.call('ZREM', P .. 'hosts', host)
   local rec = redis.call('LPOP', P .. 'q:' .. host)
@@ -397,7 +397,8 @@ class SharedFrontier:
         #: it as started, so it needs no `start`; with the gap since the
         #: previous start on the host, for the audit.
         self.fresh: dict[str, float | None] = {}
-        #: Workers registered in the crawl, as last counted by `pending`.
+        #: Workers registered in the crawl, as last counted by `claim` or
+        #: `pending`: from the first claim on, `unseen` knows whether to ask.
         self.crowd = 1
         self._scripts = {
             name: client.register_script(_LUA_HEAD + body)
@@ -520,10 +521,10 @@ class SharedFrontier:
         started; and in how many seconds the next host is due (None: none is
         queued)."""
         result = self._mine("claim", count)
-        now, first = int(result[0]), int(result[1])
+        now, first, self.crowd = int(result[0]), int(result[1]), int(result[2])
         claims = [
             Claim(host, rec, state, int(gap) / 1e6 if int(gap) >= 0 else None, int(pause) / 1e6)
-            for host, rec, state, gap, pause in (result[i:i + 5] for i in range(2, len(result), 5))
+            for host, rec, state, gap, pause in (result[i:i + 5] for i in range(3, len(result), 5))
         ]
         return claims, (max(0.0, (first - now) / 1e6) if first >= 0 else None)
 
