@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import traceback
 from typing import Any
 
@@ -23,6 +24,7 @@ class Command(SettingsChecked, ScrapyCrawlCommand):
         outcome: Any = self.crawler_process.crawl(crawler, **opts.spargs)
         _watch(outcome, errors)
         self.crawler_process.start()
+        _exit_without_collecting()
         worker_error = getattr(crawler, "worker_error", None)
         if worker_error is not None:
             fail(self, worker_error, exitcode=1)
@@ -40,6 +42,15 @@ class Command(SettingsChecked, ScrapyCrawlCommand):
             traceback.print_exception(error)
         if errors or self.crawler_process.bootstrap_failed:
             self.exitcode = 1
+
+
+def _exit_without_collecting() -> None:
+    """The crawl is over and the process exits next, its files closed: take
+    every object out of the garbage collector's reach, so that interpreter
+    shutdown does not walk the whole heap several times (~0.25 CPU s per
+    process, paid once by every worker of a shared crawl). Exit handlers
+    and reference counting still run; only cycles are left to the OS."""
+    gc.freeze()
 
 
 def _watch(outcome: Any, errors: list[BaseException]) -> None:
