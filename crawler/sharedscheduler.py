@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from redis import RedisError
 from scrapy import Request, signals
 from scrapy.core.scheduler import BaseScheduler
-from scrapy.utils.asyncio import call_later, create_looping_call
+from scrapy.utils.asyncio import CallLaterResult, call_later, create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.denylist import crawl_denylist
@@ -123,9 +123,10 @@ class SharedScheduler(BaseScheduler):
         self._adds: list[tuple[int, str, str, bool, str]] = []  # links not yet sent: fp, host, record, page, url
         self._settles: list[tuple[int, bool]] = []  # parsed URLs not yet reported: fp, document in an open shard
         self._releases: list[tuple[str, str, float, bool]] = []  # leases to give back: host, requeue, paused until, given up
-        self._flush_due = False
         self._claim_after = 0.0
-        self._wake_at: float | None = None
+        self._sync_at: float | None = None  # when the timed sync is due
+        self._sync_timer: CallLaterResult | None = None
+        self._waking = False
         self._pending = (0.0, True)  # (when asked, whether the crawl had work)
         self._stopping = False
 
@@ -160,6 +161,9 @@ class SharedScheduler(BaseScheduler):
             self._loop.stop()
         if not self._stopping:
             self._safely(self._sync)
+        self._stopping = True  # the worker leaves: a timed sync still pending sends nothing
+        if self._sync_timer is not None:
+            self._sync_timer.cancel()
         try:
             self.shared.leave()
         except RedisError as error:
@@ -225,17 +229,35 @@ class SharedScheduler(BaseScheduler):
 
     def _flush_later(self) -> None:
         """Have what was gathered sent within CLAIM_SECONDS, if no claim takes it sooner."""
-        if not self._flush_due:
-            self._flush_due = True
-            call_later(CLAIM_SECONDS, self._flush_soon)
+        self._sync_by(monotonic() + CLAIM_SECONDS)
 
-    def _flush_soon(self) -> None:
-        if self._flush_due:
-            now = monotonic()
-            claim = not self.ready and (now >= self._claim_after or bool(self._adds))  # new hosts may be due
-            self._safely(self._sync, self._room() if claim else 0)
-            if self.ready:
-                self._wake(0)
+    def _sync_by(self, at: float) -> None:
+        """Have `_timed_sync` run by `at` (monotonic): one timer, at the
+        earliest time asked for."""
+        if self._sync_at is not None and self._sync_at <= at:
+            return
+        if self._sync_timer is not None:
+            self._sync_timer.cancel()
+        self._sync_at = at
+        self._sync_timer = call_later(max(0.0, at - monotonic()), self._timed_sync)
+
+    def _timed_sync(self) -> None:
+        """Send what was gathered, and claim if a claim is due (or new hosts
+        were found, which may be due at once). The engine is woken when a
+        claimed request is ready for it, or, with nothing in flight here, at
+        most every POLL_SECONDS to ask whether the crawl is over; not on
+        every poll."""
+        self._sync_at = self._sync_timer = None
+        if self._stopping:
+            return
+        now = monotonic()
+        claim = not self.ready and (now >= self._claim_after or bool(self._adds))
+        self._safely(self._sync, self._room() if claim else 0)
+        if self._claim_after > now:  # the next poll, which an earlier flush may have displaced
+            self._sync_by(self._claim_after)
+        idle = not self.in_flight and not self.waiting and now - self._pending[0] >= POLL_SECONDS
+        if self.ready or idle:
+            self._wake()
 
     def _sync(self, room: int = 0) -> None:
         """One call to the frontier with everything gathered since the last:
@@ -246,7 +268,6 @@ class SharedScheduler(BaseScheduler):
         adds, self._adds = self._adds, []
         settles, self._settles = self._settles, []
         releases, self._releases = self._releases, []
-        self._flush_due = False
         if not adds and not settles and not releases and room <= 0:
             return
         now = monotonic()
@@ -289,13 +310,10 @@ class SharedScheduler(BaseScheduler):
     def _next_request(self) -> Request | None:
         self._release_finished()
         now = monotonic()
-        if not self.ready:
-            if now < self._claim_after:
-                self._wake(self._claim_after - now)
-            else:
-                room = self._room()
-                if room > 0:
-                    self._sync(room)
+        if not self.ready and now >= self._claim_after:
+            room = self._room()
+            if room > 0:
+                self._sync(room)
         while self.ready:
             request = self._admit(self.ready.popleft())
             if request is not None:
@@ -319,7 +337,7 @@ class SharedScheduler(BaseScheduler):
         if len(claims) < room:  # every due host is taken: ask again when the next one is due
             wait = max(CLAIM_SECONDS, POLL_SECONDS if due_in is None else min(due_in, POLL_SECONDS))
             self._claim_after = now + wait
-            self._wake(wait)
+            self._sync_by(self._claim_after)
 
     def _admit(self, claimed: _Claimed) -> Request | None:
         """The claimed request if it may go now; else it waits for its
@@ -388,7 +406,7 @@ class SharedScheduler(BaseScheduler):
         claims = self.waiting.pop(origin, ())
         if claims:
             self.ready.extend(claims)
-            self._wake(0)
+            self._wake()
 
     def _settle(self, fp: int, stored: bool) -> None:
         """A URL this worker fetched needs nothing more, or (`stored`) waits
@@ -426,17 +444,16 @@ class SharedScheduler(BaseScheduler):
                     "returned to the frontier", worker, self.timeout, *returned,
                 )
                 self._claim_after = 0.0
+                self._sync_by(monotonic())
 
-    def _wake(self, delay: float) -> None:
-        """Have the engine ask for requests again in `delay` seconds."""
-        at = monotonic() + delay
-        if self._wake_at is not None and self._wake_at <= at:
-            return
-        self._wake_at = at
-        call_later(delay, self._woken)
+    def _wake(self) -> None:
+        """Have the engine ask for requests again."""
+        if not self._waking:
+            self._waking = True
+            call_later(0, self._woken)
 
     def _woken(self) -> None:
-        self._wake_at = None
+        self._waking = False
         slot = getattr(self.crawler.engine, "_slot", None)  # Scrapy's own wake-up; the version is pinned
         if slot is not None:
             slot.nextcall.schedule()
