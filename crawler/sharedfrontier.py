@@ -71,6 +71,31 @@ local function offer(host)
     redis.call('ZADD', P .. 'hosts', 'NX', s(due), host)
   end
 end
+local function release(w, now, host, gap, since, pause, state, gave_up, rec)
+  if redis.call('HGET', P .. 'lease', host) ~= w then return 0 end
+  redis.call('HDEL', P .. 'lease', host)
+  redis.call('SREM', P .. 'leases:' .. w, host)
+  local hk = P .. 'h:' .. host
+  local h = redis.call('HMGET', hk, 'last_start', 'last_answered')
+  local last_start, answered = tonumber(h[1]) or 0, tonumber(h[2]) or 0
+  if since >= 0 then answered = math.max(answered, now - since) end
+  local due = math.max(last_start + gap, answered + gap, now + pause)
+  redis.call('HSET', hk, 'next', s(due), 'gap', s(gap), 'last_answered', s(answered), 'state', state,
+             'paused_until', s(pause > 0 and now + pause or 0))
+  if pause > 0 then
+    redis.call('ZADD', P .. 'paused', s(now + pause), host)
+  else
+    redis.call('ZREM', P .. 'paused', host)
+  end
+  if gave_up == '1' then redis.call('SADD', P .. 'gaveup', host) end
+  if rec ~= '' then
+    redis.call('HDEL', P .. 'fly:' .. w, (fp_host(rec)))
+    redis.call('LPUSH', P .. 'q:' .. host, rec)
+    redis.call('HINCRBY', P .. 'n', 'queued', 1)
+  end
+  offer(host)
+  return 1
+end
 """
 
 _JOIN = """
@@ -91,32 +116,80 @@ redis.call('SET', P .. 'live:' .. w, token, 'PX', ARGV[4])
 return 1
 """
 
-_CLAIM = """
-local w, token, k = ARGV[2], ARGV[3], tonumber(ARGV[4])
+_SYNC = """
+local w, token, max_pages, max_host = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local k, adds, settles = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 if not member(w, token) then return {-1} end
 local now = now_us()
-local out = {s(now), '-1'}
-for _, host in ipairs(redis.call('ZRANGEBYSCORE', P .. 'hosts', '-inf', s(now), 'LIMIT', 0, k)) do
-  redis.call('ZREM', P .. 'hosts', host)
-  local rec = redis.call('LPOP', P .. 'q:' .. host)
+local i = 9
+local verdicts = {}
+for _ = 1, adds do
+  local bucket, fp, host, rec, page = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  i = i + 5
+  local seen = P .. 'seen:' .. bucket
+  local hk = P .. 'h:' .. host
+  local verdict = 1
+  if redis.call('SISMEMBER', seen, fp) == 1 then
+    verdict = 0
+  elseif page == '1' and max_pages > 0 and (tonumber(redis.call('HGET', P .. 'n', 'pages')) or 0) >= max_pages then
+    verdict = 2
+  elseif page == '1' and max_host > 0 and (tonumber(redis.call('HGET', hk, 'pages')) or 0) >= max_host then
+    verdict = 3
+  else
+    if page == '1' then
+      redis.call('HINCRBY', P .. 'n', 'pages', 1)
+      redis.call('HINCRBY', hk, 'pages', 1)
+    end
+    redis.call('SADD', seen, fp)
+    redis.call('HINCRBY', P .. 'n', 'seen', 1)
+    redis.call('HINCRBY', P .. 'n', 'open', 1)
+    redis.call('HINCRBY', P .. 'n', 'queued', 1)
+    redis.call('RPUSH', P .. 'q:' .. host, rec)
+    offer(host)
+  end
+  verdicts[#verdicts + 1] = verdict
+end
+local fly, held = P .. 'fly:' .. w, P .. 'held:' .. w
+for _ = 1, settles do
+  local fp, stored = ARGV[i], ARGV[i + 1]
+  i = i + 2
+  local rec = redis.call('HGET', fly, fp)
   if rec then
-    local fp = fp_host(rec)
-    redis.call('HSET', P .. 'fly:' .. w, fp, rec)
-    redis.call('HSET', P .. 'lease', host, w)
-    redis.call('SADD', P .. 'leases:' .. w, host)
-    redis.call('HINCRBY', P .. 'n', 'queued', -1)
-    local h = redis.call('HMGET', P .. 'h:' .. host, 'state', 'last_start', 'paused_until')
-    redis.call('HSET', P .. 'h:' .. host, 'last_start', s(now))
-    out[#out + 1] = host
-    out[#out + 1] = rec
-    out[#out + 1] = h[1] or ''
-    out[#out + 1] = h[2] and s(now - tonumber(h[2])) or '-1'
-    out[#out + 1] = s(math.max(0, (tonumber(h[3]) or 0) - now))
+    redis.call('HDEL', fly, fp)
+    if stored == '1' then redis.call('HSET', held, fp, rec) end
+    redis.call('HINCRBY', P .. 'n', 'open', -1)
   end
 end
-local first = redis.call('ZRANGE', P .. 'hosts', 0, 0, 'WITHSCORES')
-if first[2] then out[2] = s(tonumber(first[2])) end
-return out
+while i <= #ARGV do
+  release(w, now, ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), ARGV[i + 4],
+          ARGV[i + 5], ARGV[i + 6])
+  i = i + 7
+end
+local claimed = {}
+local first = '-1'
+if k > 0 then
+  for _, host in ipairs(redis.call('ZRANGEBYSCORE', P .. 'hosts', '-inf', s(now), 'LIMIT', 0, k)) do
+    redis.call('ZREM', P .. 'hosts', host)
+    local rec = redis.call('LPOP', P .. 'q:' .. host)
+    if rec then
+      local fp = fp_host(rec)
+      redis.call('HSET', fly, fp, rec)
+      redis.call('HSET', P .. 'lease', host, w)
+      redis.call('SADD', P .. 'leases:' .. w, host)
+      redis.call('HINCRBY', P .. 'n', 'queued', -1)
+      local h = redis.call('HMGET', P .. 'h:' .. host, 'state', 'last_start', 'paused_until')
+      redis.call('HSET', P .. 'h:' .. host, 'last_start', s(now))
+      claimed[#claimed + 1] = host
+      claimed[#claimed + 1] = rec
+      claimed[#claimed + 1] = h[1] or ''
+      claimed[#claimed + 1] = h[2] and s(now - tonumber(h[2])) or '-1'
+      claimed[#claimed + 1] = s(math.max(0, (tonumber(h[3]) or 0) - now))
+    end
+  end
+  local head = redis.call('ZRANGE', P .. 'hosts', 0, 0, 'WITHSCORES')
+  if head[2] then first = s(tonumber(head[2])) end
+end
+return {s(now), first, redis.call('HLEN', P .. 'workers'), verdicts, claimed}
 """
 
 _START = """
@@ -149,75 +222,9 @@ return {2, -1, borrowed}
 """
 
 _RELEASE = """
-local w, token, host = ARGV[2], ARGV[3], ARGV[4]
-local gap, since, pause = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local state, gave_up, rec = ARGV[8], ARGV[9], ARGV[10]
+local w, token = ARGV[2], ARGV[3]
 if not member(w, token) then return -1 end
-if redis.call('HGET', P .. 'lease', host) ~= w then return 0 end
-redis.call('HDEL', P .. 'lease', host)
-redis.call('SREM', P .. 'leases:' .. w, host)
-local hk = P .. 'h:' .. host
-local now = now_us()
-local h = redis.call('HMGET', hk, 'last_start', 'last_answered')
-local last_start, answered = tonumber(h[1]) or 0, tonumber(h[2]) or 0
-if since >= 0 then answered = math.max(answered, now - since) end
-local due = math.max(last_start + gap, answered + gap, now + pause)
-redis.call('HSET', hk, 'next', s(due), 'gap', s(gap), 'last_answered', s(answered), 'state', state,
-           'paused_until', s(pause > 0 and now + pause or 0))
-if pause > 0 then
-  redis.call('ZADD', P .. 'paused', s(now + pause), host)
-else
-  redis.call('ZREM', P .. 'paused', host)
-end
-if gave_up == '1' then redis.call('SADD', P .. 'gaveup', host) end
-if rec ~= '' then
-  redis.call('HDEL', P .. 'fly:' .. w, (fp_host(rec)))
-  redis.call('LPUSH', P .. 'q:' .. host, rec)
-  redis.call('HINCRBY', P .. 'n', 'queued', 1)
-end
-offer(host)
-return 1
-"""
-
-_ADD = """
-local w, token, max_pages, max_host, settles = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-if not member(w, token) then return {-1} end
-local out = {}
-for i = 7 + 2 * settles, #ARGV, 5 do
-  local bucket, fp, host, rec, page = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  local seen = P .. 'seen:' .. bucket
-  local hk = P .. 'h:' .. host
-  local verdict = 1
-  if redis.call('SISMEMBER', seen, fp) == 1 then
-    verdict = 0
-  elseif page == '1' and max_pages > 0 and (tonumber(redis.call('HGET', P .. 'n', 'pages')) or 0) >= max_pages then
-    verdict = 2
-  elseif page == '1' and max_host > 0 and (tonumber(redis.call('HGET', hk, 'pages')) or 0) >= max_host then
-    verdict = 3
-  else
-    if page == '1' then
-      redis.call('HINCRBY', P .. 'n', 'pages', 1)
-      redis.call('HINCRBY', hk, 'pages', 1)
-    end
-    redis.call('SADD', seen, fp)
-    redis.call('HINCRBY', P .. 'n', 'seen', 1)
-    redis.call('HINCRBY', P .. 'n', 'open', 1)
-    redis.call('HINCRBY', P .. 'n', 'queued', 1)
-    redis.call('RPUSH', P .. 'q:' .. host, rec)
-    offer(host)
-  end
-  out[#out + 1] = verdict
-end
-local fly, held = P .. 'fly:' .. w, P .. 'held:' .. w
-for i = 7, 6 + 2 * settles, 2 do
-  local rec = redis.call('HGET', fly, ARGV[i])
-  if rec then
-    redis.call('HDEL', fly, ARGV[i])
-    if ARGV[i + 1] == '1' then redis.call('HSET', held, ARGV[i], rec) end
-    redis.call('HINCRBY', P .. 'n', 'open', -1)
-  end
-end
-return out
+return release(w, now_us(), ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8], ARGV[9], ARGV[10])
 """
 
 _REQUEUE = """
@@ -337,6 +344,27 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Release:
+    """A lease given back: the host's next request may start `gap` seconds
+    after the last began and after its last response began, and not before
+    `pause` seconds from now; `requeue`: a claimed record that goes back to
+    the head of the queue, unsent."""
+
+    host: str
+    gap: float
+    since_answered: float | None  # seconds since the host's last response began (None: no response)
+    pause: float
+    state: str  # the host's politeness state, for the worker that takes it next
+    gave_up: bool = False
+    requeue: str = ""
+
+    def args(self) -> tuple[Any, ...]:
+        since = int(self.since_answered * 1e6) if self.since_answered is not None else -1
+        return (self.host, int(self.gap * 1e6), since, int(min(self.pause, 1e9) * 1e6), self.state,
+                int(self.gave_up), self.requeue)
+
+
+@dataclass(frozen=True)
 class StartVerdict:
     ok: bool = False
     refused: bool = False  # the host is leased by another worker
@@ -397,13 +425,14 @@ class SharedFrontier:
         #: it as started, so it needs no `start`; with the gap since the
         #: previous start on the host, for the audit.
         self.fresh: dict[str, float | None] = {}
-        #: Workers registered in the crawl, as last counted by `pending`.
+        #: Workers registered in the crawl, as last counted by `claim` or
+        #: `pending`: from the first claim on, `unseen` knows whether to ask.
         self.crowd = 1
         self._scripts = {
             name: client.register_script(_LUA_HEAD + body)
             for name, body in (
-                ("join", _JOIN), ("beat", _BEAT), ("claim", _CLAIM), ("start", _START),
-                ("release", _RELEASE), ("add", _ADD), ("requeue", _REQUEUE),
+                ("join", _JOIN), ("beat", _BEAT), ("sync", _SYNC), ("start", _START),
+                ("release", _RELEASE), ("requeue", _REQUEUE),
                 ("commit", _COMMIT), ("drop", _DROP), ("pending", _PENDING), ("seen", _SEEN), ("reap", _REAP),
                 ("policy_put", _POLICY_PUT), ("policy_get", _POLICY_GET),
             )
@@ -499,33 +528,52 @@ class SharedFrontier:
 
     # --- the frontier -----------------------------------------------------
 
+    def sync(self, urls: Iterable[tuple[int, str, str, bool]], settled: Iterable[tuple[int, bool]],
+             releases: Iterable[Release], claim: int, max_pages: int = 0,
+             max_per_host: int = 0) -> tuple[list[int], list[Claim], float | None]:
+        """Everything a worker's scheduler tells the frontier, in one call and
+        in this order: queue the URLs (fingerprint, host, record, whether a
+        page) not seen before, links before the settlement of the page that
+        led to them, so that the crawl never looks finished in between;
+        settle claimed URLs (fingerprint, whether its document waits in an
+        open shard: else it is done); give leases back; lease up to `claim`
+        due hosts, each with the head of its queue, the lease's first
+        request counted as started.
+
+        Returns the verdict per URL queued (1, or 0 if seen, 2 or 3 when
+        CRAWL_MAX_PAGES or LIMITS_PAGES_PER_HOST is reached), the claims,
+        and in how many seconds the next host is due (None: none is queued,
+        or no claim was asked)."""
+        adds = [a for fp, host, rec, page in urls for a in (seen_bucket(fp), signed(fp), host, rec, int(page))]
+        settles = [a for fp, stored in settled for a in (signed(fp), int(stored))]
+        back = [a for release in releases for a in release.args()]
+        now, first, crowd, verdicts, claimed = self._mine(
+            "sync", max_pages, max_per_host, claim, len(adds) // 5, len(settles) // 2, *adds, *settles, *back)
+        self.crowd = int(crowd)
+        claims = [
+            Claim(host, rec, state, int(gap) / 1e6 if int(gap) >= 0 else None, int(pause) / 1e6)
+            for host, rec, state, gap, pause in (claimed[i:i + 5] for i in range(0, len(claimed), 5))
+        ]
+        due_in = max(0.0, (int(first) - int(now)) / 1e6) if int(first) >= 0 else None
+        return [int(v) for v in verdicts], claims, due_in
+
     def add(self, urls: Iterable[tuple[int, str, str, bool]], max_pages: int, max_per_host: int,
             settled: Iterable[tuple[int, bool]] = ()) -> list[int]:
-        """In one call, queue the URLs (fingerprint, host, record, whether a
-        page) not seen before, then settle the claimed URLs (fingerprint,
-        whether its document waits in an open shard: else it is done).
-        Per URL queued: 1, or 0 if seen, 2 or 3 when CRAWL_MAX_PAGES or
-        LIMITS_PAGES_PER_HOST is reached."""
-        settles = [a for fp, stored in settled for a in (signed(fp), int(stored))]
-        args = [a for fp, host, rec, page in urls for a in (seen_bucket(fp), signed(fp), host, rec, int(page))]
-        return [int(v) for v in self._mine("add", max_pages, max_per_host, len(settles) // 2, *settles, *args)]
+        """`sync` with URLs to queue and settlements only: the verdicts."""
+        return self.sync(urls, settled, (), 0, max_pages, max_per_host)[0]
+
+    def settle(self, fp: int, stored: bool) -> None:
+        """`sync` with one settlement only."""
+        self.sync((), [(fp, stored)], (), 0)
+
+    def claim(self, count: int) -> tuple[list[Claim], float | None]:
+        """`sync` with a claim only: the claims, and when the next host is due."""
+        _, claims, due_in = self.sync((), (), (), count)
+        return claims, due_in
 
     def requeue(self, host: str, record: str) -> None:
         """Queue a URL again (a retry), whatever its state."""
         self._mine("requeue", host, record)
-
-    def claim(self, count: int) -> tuple[list[Claim], float | None]:
-        """Lease up to `count` hosts whose next request may start now, each
-        with the head of its queue, the lease's first request counted as
-        started; and in how many seconds the next host is due (None: none is
-        queued)."""
-        result = self._mine("claim", count)
-        now, first = int(result[0]), int(result[1])
-        claims = [
-            Claim(host, rec, state, int(gap) / 1e6 if int(gap) >= 0 else None, int(pause) / 1e6)
-            for host, rec, state, gap, pause in (result[i:i + 5] for i in range(2, len(result), 5))
-        ]
-        return claims, (max(0.0, (first - now) / 1e6) if first >= 0 else None)
 
     def start(self, host: str, gap: float, since_answered: float | None, borrow: bool) -> StartVerdict:
         """May a request to `host` start now? Stores its start if so. A
@@ -541,18 +589,8 @@ class SharedFrontier:
 
     def release(self, host: str, gap: float, since_answered: float | None, pause: float, state: str,
                 gave_up: bool = False, requeue: str = "") -> None:
-        """Give up the lease of `host`; its next request may start `gap`
-        seconds after the last began and after its last response began,
-        and not before `pause` seconds from now. `requeue`: a claimed record
-        that goes back to the head of the queue, unsent."""
-        since = int(since_answered * 1e6) if since_answered is not None else -1
-        self._mine("release", host, int(gap * 1e6), since, int(min(pause, 1e9) * 1e6), state,
-                   int(gave_up), requeue)
-
-    def settle(self, fp: int, stored: bool) -> None:
-        """A claimed URL was parsed: done, or (`stored`) held until the shard
-        holding its document is committed."""
-        self.add((), 0, 0, [(fp, stored)])
+        """Give the lease of `host` back at once (see `Release`)."""
+        self._mine("release", *Release(host, gap, since_answered, pause, state, gave_up, requeue).args())
 
     def drop_host(self, host: str) -> list[str]:
         """Empty the queue of a leased host (given up); returns its records."""

@@ -7,14 +7,19 @@ worker leases a due host from Redis with the head of its queue, sends that
 one request, and gives the lease back once the request has left the
 downloader, with the host's politeness state, for any worker to take next.
 
-Claims are made only while the downloader has room, and while no host is
-due the worker asks again when the earliest one will be, but at most every
-CLAIM_SECONDS (a host then waits up to that long beyond its gap, and the
-workers do not race each other for every host that falls due) and at least
-every POLL_SECONDS (for hosts other workers add). The links of a response
-and its own URL's settlement are sent to Redis in one call, links first, so
-that the crawl never looks finished while they wait here; and before a shard
-is published, so that its documents' URLs are held when it is committed. A
+A worker tells the frontier everything in one call (`SharedFrontier.sync`):
+the links it found, links first so that the crawl never looks finished
+while they wait here, the URLs it is through with, the leases it gives
+back, and a claim of due hosts. The call goes when a claim is due, or
+CLAIM_SECONDS after the first thing gathered, and before a shard is
+published, so that its documents' URLs are held when it is committed. A
+lease given back thus waits here up to CLAIM_SECONDS, well inside the gap
+its host is owed (DOWNLOAD_DELAY, 1 s by default), and no other worker can
+take the host meanwhile. Claims are made only while the downloader has
+room, and while no host is due the worker asks again when the earliest one
+will be, but at most every CLAIM_SECONDS (a host then waits up to that long
+beyond its gap, and the workers do not race each other for every host that
+falls due) and at least every POLL_SECONDS (for hosts other workers add). A
 heartbeat keeps the worker alive in Redis; the same loop reaps workers whose
 liveness lapsed, so their leased requests return to the frontier and are
 fetched by the others.
@@ -32,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from redis import RedisError
 from scrapy import Request, signals
 from scrapy.core.scheduler import BaseScheduler
-from scrapy.utils.asyncio import call_later, create_looping_call
+from scrapy.utils.asyncio import CallLaterResult, call_later, create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.denylist import crawl_denylist
@@ -43,7 +48,7 @@ from crawler.hooks import page_settled, page_stored, robots_resolved, shard_publ
 from crawler.middlewares.netguard import NetguardMiddleware
 from crawler.middlewares.robots import Readiness, RobotsMiddleware, request_origin
 from crawler.scheduler import admitted
-from crawler.sharedfrontier import record_fingerprint, signed
+from crawler.sharedfrontier import Claim, Release, record_fingerprint, signed
 from crawler.urls import Recent, url_fingerprint
 from crawler.workers import worker_frontier
 
@@ -117,9 +122,11 @@ class SharedScheduler(BaseScheduler):
         self._recent = Recent(100_000)  # fingerprints this worker offered the frontier lately
         self._adds: list[tuple[int, str, str, bool, str]] = []  # links not yet sent: fp, host, record, page, url
         self._settles: list[tuple[int, bool]] = []  # parsed URLs not yet reported: fp, document in an open shard
-        self._flush_due = False
+        self._releases: list[tuple[str, str, float, bool]] = []  # leases to give back: host, requeue, paused until, given up
         self._claim_after = 0.0
-        self._wake_at: float | None = None
+        self._sync_at: float | None = None  # when the timed sync is due
+        self._sync_timer: CallLaterResult | None = None
+        self._waking = False
         self._pending = (0.0, True)  # (when asked, whether the crawl had work)
         self._stopping = False
 
@@ -153,7 +160,10 @@ class SharedScheduler(BaseScheduler):
         if self._loop.running:
             self._loop.stop()
         if not self._stopping:
-            self._safely(self._flush)
+            self._safely(self._sync)
+        self._stopping = True  # the worker leaves: a timed sync still pending sends nothing
+        if self._sync_timer is not None:
+            self._sync_timer.cancel()
         try:
             self.shared.leave()
         except RedisError as error:
@@ -161,7 +171,7 @@ class SharedScheduler(BaseScheduler):
                          "after FRONTIER_WORKER_TIMEOUT", error)
 
     def has_pending_requests(self) -> bool:
-        if self.ready or self.in_flight or self.waiting or self._adds or self._settles:
+        if self.ready or self.in_flight or self.waiting or self._adds or self._settles or self._releases:
             return True
         if self._stopping:
             return False
@@ -188,9 +198,8 @@ class SharedScheduler(BaseScheduler):
 
     def enqueue_request(self, request: Request) -> bool:
         checked = admitted(request, self.max_url_length, self.denylist, self.netguard, self.audit)
-        if checked is None:  # the URLs that redirected to it need nothing more
-            for url in request.meta.get("redirect_urls", ()):
-                self._settle(url_fingerprint(url), stored=False)
+        if checked is None:
+            self._settle_redirects(request)
             return False
         request = checked
         host = self.downloader.get_slot_key(request)
@@ -200,33 +209,72 @@ class SharedScheduler(BaseScheduler):
             self._safely(self.shared.requeue, host, pack_record(fp, host, request))
             self._queued()
             return True
-        if fp in self._recent:
+        if fp in self._recent:  # queued already: only the URLs that redirected here are through
+            self._settle_redirects(request)
             return False
         self._recent.add(fp)
         page = "redirect_urls" not in request.meta and "sitemap_depth" not in request.meta
         self._adds.append((fp, host, pack_record(fp, host, request), page, request.url))
         self._flush_later()
-        for url in request.meta.get("redirect_urls", ()):
-            self._settle(url_fingerprint(url), stored=False)
+        self._settle_redirects(request)
         return True  # queued, unless the frontier finds it seen when the batch is sent
 
+    def _settle_redirects(self, request: Request) -> None:
+        """The URLs that redirected to `request` need nothing more, whether it
+        is queued in their stead, refused, or queued already: as in the
+        single-process frontier, else they would stay pending for good and
+        the crawl would never end."""
+        for url in request.meta.get("redirect_urls", ()):
+            self._settle(url_fingerprint(url), stored=False)
+
     def _flush_later(self) -> None:
-        if not self._flush_due:
-            self._flush_due = True
-            call_later(0.05, self._flush_soon)
+        """Have what was gathered sent within CLAIM_SECONDS, if no claim takes it sooner."""
+        self._sync_by(monotonic() + CLAIM_SECONDS)
 
-    def _flush_soon(self) -> None:
-        if self._flush_due:
-            self._safely(self._flush)
-
-    def _flush(self) -> None:
-        """Send the links and settlements gathered since the last call to the
-        frontier, in one call."""
-        adds, self._adds, self._flush_due = self._adds, [], False
-        settles, self._settles = self._settles, []
-        if not adds and not settles:
+    def _sync_by(self, at: float) -> None:
+        """Have `_timed_sync` run by `at` (monotonic): one timer, at the
+        earliest time asked for."""
+        if self._sync_at is not None and self._sync_at <= at:
             return
-        verdicts = self.shared.add([a[:4] for a in adds], self.max_pages, self.max_per_host, settles)
+        if self._sync_timer is not None:
+            self._sync_timer.cancel()
+        self._sync_at = at
+        self._sync_timer = call_later(max(0.0, at - monotonic()), self._timed_sync)
+
+    def _timed_sync(self) -> None:
+        """Send what was gathered, and claim if a claim is due (or new hosts
+        were found, which may be due at once). The engine is woken when a
+        claimed request is ready for it, or, with nothing in flight here, at
+        most every POLL_SECONDS to ask whether the crawl is over; not on
+        every poll."""
+        self._sync_at = self._sync_timer = None
+        if self._stopping:
+            return
+        now = monotonic()
+        claim = not self.ready and (now >= self._claim_after or bool(self._adds))
+        self._safely(self._sync, self._room() if claim else 0)
+        if self._claim_after > now:  # the next poll, which an earlier flush may have displaced
+            self._sync_by(self._claim_after)
+        idle = not self.in_flight and not self.waiting and now - self._pending[0] >= POLL_SECONDS
+        if self.ready or idle:
+            self._wake()
+
+    def _sync(self, room: int = 0) -> None:
+        """One call to the frontier with everything gathered since the last:
+        links, settlements and leases given back, and a claim of up to
+        `room` due hosts. A worker busy with many hosts makes one such call
+        every CLAIM_SECONDS or so, rather than one per link batch, per
+        request finished and per claim."""
+        adds, self._adds = self._adds, []
+        settles, self._settles = self._settles, []
+        releases, self._releases = self._releases, []
+        if not adds and not settles and not releases and room <= 0:
+            return
+        now = monotonic()
+        verdicts, claims, due_in = self.shared.sync(
+            [a[:4] for a in adds], settles, [self._lease_back(*r, now) for r in releases], max(room, 0),
+            self.max_pages, self.max_per_host,
+        )
         for (_, host, _, _, url), verdict in zip(adds, verdicts):
             if verdict == 1:
                 self._queued()
@@ -234,6 +282,8 @@ class SharedScheduler(BaseScheduler):
                 self.audit.skip("cap", url, f"CRAWL_MAX_PAGES={self.max_pages} reached")
             elif verdict == 3:
                 self.audit.skip("cap", url, f"LIMITS_PAGES_PER_HOST={self.max_per_host} reached for {host}")
+        if room > 0:
+            self._claimed(claims, due_in, room, now)
 
     def _queued(self) -> None:
         self.stats.inc_value("scheduler/enqueued")
@@ -258,14 +308,12 @@ class SharedScheduler(BaseScheduler):
         return self._safely(self._next_request)
 
     def _next_request(self) -> Request | None:
-        self._flush()
         self._release_finished()
         now = monotonic()
-        if not self.ready:
-            if now >= self._claim_after:
-                self._claim(now)
-            else:
-                self._wake(self._claim_after - now)
+        if not self.ready and now >= self._claim_after:
+            room = self._room()
+            if room > 0:
+                self._sync(room)
         while self.ready:
             request = self._admit(self.ready.popleft())
             if request is not None:
@@ -273,12 +321,13 @@ class SharedScheduler(BaseScheduler):
                 return request
         return None
 
-    def _claim(self, now: float) -> None:
+    def _room(self) -> int:
+        """How many more hosts this worker may claim: the downloader's room
+        less the claimed requests it holds, at most CLAIM_BATCH."""
         held = len(self.ready) + sum(map(len, self.waiting.values()))
-        room = min(CLAIM_BATCH, self.concurrency - len(self.downloader.active) - held)
-        if room <= 0:
-            return
-        claims, due_in = self.shared.claim(room)
+        return min(CLAIM_BATCH, self.concurrency - len(self.downloader.active) - held)
+
+    def _claimed(self, claims: list[Claim], due_in: float | None, room: int, now: float) -> None:
         self.stats.inc_value("frontier/claims" if claims else "frontier/claims/empty")
         for claim in claims:
             self.shared.fresh[claim.host] = claim.gap
@@ -288,7 +337,7 @@ class SharedScheduler(BaseScheduler):
         if len(claims) < room:  # every due host is taken: ask again when the next one is due
             wait = max(CLAIM_SECONDS, POLL_SECONDS if due_in is None else min(due_in, POLL_SECONDS))
             self._claim_after = now + wait
-            self._wake(wait)
+            self._sync_by(self._claim_after)
 
     def _admit(self, claimed: _Claimed) -> Request | None:
         """The claimed request if it may go now; else it waits for its
@@ -325,23 +374,30 @@ class SharedScheduler(BaseScheduler):
                 self._release(host)
 
     def _release(self, host: str, requeue: str = "", pause: float = 0.0, extra: _Claimed | None = None) -> None:
-        """Give the host's lease back with its politeness state. A host
-        given up has its queue (and `extra`, a claimed request) skipped."""
+        """Give the host's lease back with its politeness state, with the next
+        call to the frontier: within CLAIM_SECONDS, well inside any gap the
+        host is owed, and the host is nobody else's meanwhile. A host given
+        up has its queue (and `extra`, a claimed request) skipped at once."""
         kind = self.politeness.gave_up(host)
         if kind is not None:
             skipped = self.shared.drop_host(host)
             if extra is not None:
-                self.shared.settle(extra.fp, stored=False)
+                self._settles.append((extra.fp, False))
                 skipped.append(extra.record)
             for record in skipped:
                 url = json.loads(record.split("|", 2)[2])[0]
                 self.audit.skip(kind, url, f"host {host} was given up after repeated challenges or blocks")
-        answered = self.shared.answered.pop(host, None)
         self.shared.fresh.pop(host, None)
-        self.shared.release(
-            host, self.politeness.gap(host), monotonic() - answered if answered is not None else None,
-            0.0 if kind is not None else max(pause, self.politeness.pause_left(host)),
-            self.politeness.export_state(host), gave_up=kind is not None, requeue=requeue,
+        self._releases.append((host, requeue, monotonic() + pause, kind is not None))
+        self._flush_later()
+
+    def _lease_back(self, host: str, requeue: str, paused_until: float, gave_up: bool, now: float) -> Release:
+        """A lease given back now, with the host's politeness state as it is now."""
+        answered = self.shared.answered.pop(host, None)
+        return Release(
+            host, self.politeness.gap(host), now - answered if answered is not None else None,
+            0.0 if gave_up else max(paused_until - now, self.politeness.pause_left(host)),
+            self.politeness.export_state(host), gave_up=gave_up, requeue=requeue,
         )
 
     # --- signals ----------------------------------------------------------
@@ -350,7 +406,7 @@ class SharedScheduler(BaseScheduler):
         claims = self.waiting.pop(origin, ())
         if claims:
             self.ready.extend(claims)
-            self._wake(0)
+            self._wake()
 
     def _settle(self, fp: int, stored: bool) -> None:
         """A URL this worker fetched needs nothing more, or (`stored`) waits
@@ -360,7 +416,7 @@ class SharedScheduler(BaseScheduler):
             self._flush_later()
 
     def _publishing(self, **kwargs: Any) -> None:
-        self._safely(self._flush)  # the shard's URLs are held before it is committed
+        self._safely(self._sync)  # the shard's URLs are held before it is committed
 
     def _settled(self, request: Request, **kwargs: Any) -> None:
         self._settle(url_fingerprint(request.url), stored=False)
@@ -388,17 +444,16 @@ class SharedScheduler(BaseScheduler):
                     "returned to the frontier", worker, self.timeout, *returned,
                 )
                 self._claim_after = 0.0
+                self._sync_by(monotonic())
 
-    def _wake(self, delay: float) -> None:
-        """Have the engine ask for requests again in `delay` seconds."""
-        at = monotonic() + delay
-        if self._wake_at is not None and self._wake_at <= at:
-            return
-        self._wake_at = at
-        call_later(delay, self._woken)
+    def _wake(self) -> None:
+        """Have the engine ask for requests again."""
+        if not self._waking:
+            self._waking = True
+            call_later(0, self._woken)
 
     def _woken(self) -> None:
-        self._wake_at = None
+        self._waking = False
         slot = getattr(self.crawler.engine, "_slot", None)  # Scrapy's own wake-up; the version is pinned
         if slot is not None:
             slot.nextcall.schedule()

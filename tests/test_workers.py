@@ -188,3 +188,22 @@ def test_a_worker_admits_requests_as_the_single_process_frontier_does(web, redis
     assert web.requests(HOSTS[1]) == []
     assert f"Skipped (forgotten) http://{HOSTS[1]}/: erased on request: host entry on line 1" in err
     assert {url for url in stored(out)} == {u for u in EXPECTED if f"//{HOSTS[0]}/" in u}
+
+
+def test_a_redirect_to_a_url_already_queued_settles_the_url_that_redirected(serve, redis_url, tmp_path):
+    """As in the single-process frontier: the target of a redirect that this
+    worker had queued already is not queued again, and the URL that
+    redirected needs nothing more, so the crawl ends with nothing pending."""
+    web = serve({"www.example.com": Site({
+        "/robots.txt": Reply(status=404),
+        "/": html('<main><h1>home</h1><a href="/target">target</a> <a href="/moved">moved</a></main>'),
+        "/moved": Reply(status=301, headers=[("Location", "http://www.example.com/target")]),
+        "/target": html("<main><h1>the target page</h1></main>"),
+    })})
+    out = tmp_path / "out"
+    worker = start_worker(web, out, redis_url, "w1", ["www.example.com"], CLOSESPIDER_TIMEOUT=30)
+    err = finish(worker)
+    assert "closespider_timeout" not in err
+    assert stored(out) == {"http://www.example.com/": 1, "http://www.example.com/target": 1}
+    assert [s.path for s in web.requests("www.example.com")].count("/target") == 1
+    assert status(redis_url)["urls_pending"] == 0
