@@ -318,7 +318,7 @@ class ShardWriter:
             self._started = time.monotonic()
         if self._buffered_bytes >= self._row_group_bytes:
             self._flush()
-        if self._max_age and time.monotonic() - self._started >= self._max_age:
+        if self._max_age and self._started is not None and time.monotonic() - self._started >= self._max_age:
             self._flush()
             if self._writer is not None:
                 self._publish()

@@ -82,6 +82,16 @@ def test_row_groups_bounded_by_bytes_and_files_rotated_by_size(tmp_path):
     assert list((control_dir(tmp_path) / STAGING).iterdir()) == []
 
 
+def test_a_file_published_for_its_size_restarts_the_age_clock(tmp_path):
+    """A row whose row group fills the file publishes it; the file age limit
+    (on by default in a crawl) then starts again with the next row."""
+    w = writer(tmp_path, max_age=600)
+    for i in range(100):
+        w.write(row(i))
+    w.close()
+    assert len(w.shards) > 1 and sum(s.rows for s in w.shards) == 100
+
+
 def test_manifest_lists_every_shard_with_digest(tmp_path):
     w = writer(tmp_path)
     for i in range(60):
