@@ -326,9 +326,9 @@ return 1
 """
 
 _POLICY_GET = """
-local fields = redis.call('HGETALL', P .. ARGV[2])
-table.insert(fields, 1, s(now_us()))
-return fields
+local found = {s(now_us())}
+for i = 2, #ARGV do found[#found + 1] = redis.call('HGETALL', P .. ARGV[i]) end
+return found
 """
 
 
@@ -624,19 +624,22 @@ class SharedFrontier:
         valid_us = int(valid * 1e6) if valid is not None else -1
         self._run("policy_put", "policy:" + url, valid_us, max(1, int(keep * 1000)), *flat)
 
-    def get_policy(self, url: str) -> tuple[dict[str, str], float | None] | None:
-        """A shared outcome and for how many more seconds it holds (None: for
-        good), or None if there is none still valid."""
-        result = self._run("policy_get", "policy:" + url)
-        now, fields = int(result[0]), dict(zip(result[1::2], result[2::2]))
-        if "state" not in fields:
-            return None
-        until = int(fields.pop("until"))
-        if until < 0:
-            return fields, None
-        if until <= now:
-            return None
-        return fields, (until - now) / 1e6
+    def get_policies(self, urls: list[str]) -> dict[str, tuple[dict[str, str], float | None]]:
+        """The shared outcomes still valid among `urls`, in one call (a worker
+        meets an origin's robots.txt and tdmrep.json together), each with for
+        how many more seconds it holds (None: for good)."""
+        now, *results = self._run("policy_get", *("policy:" + url for url in urls))
+        found = {}
+        for url, flat in zip(urls, results):
+            fields = dict(zip(flat[::2], flat[1::2]))
+            if "state" not in fields:
+                continue
+            until = int(fields.pop("until"))
+            if until < 0:
+                found[url] = (fields, None)
+            elif until > int(now):
+                found[url] = (fields, (until - int(now)) / 1e6)
+        return found
 
     # --- watching -------------------------------------------------------------
 

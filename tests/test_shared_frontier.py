@@ -138,13 +138,16 @@ def test_a_worker_id_in_use_is_refused_and_a_dead_one_is_taken_up(redis_url):
     assert [record_fingerprint(c.record) for c in again.claim(1)[0]] == [1]
 
 
-def test_policy_files_are_shared_while_valid(redis_url):
+def test_policy_files_are_shared_while_valid_and_looked_up_together(redis_url):
     a, b = worker(redis_url, "a"), worker(redis_url, "b")
-    assert b.get_policy("http://h1/robots.txt") is None
-    a.put_policy("http://h1/robots.txt", {"state": "parsed", "detail": "200", "failures": "0"}, 0.3, 60)
+    both = ["http://h1/robots.txt", "http://h1/.well-known/tdmrep.json"]
+    assert b.get_policies(both) == {}
+    a.put_policy(both[0], {"state": "parsed", "detail": "200", "failures": "0"}, 0.3, 60)
     a.put_policy("http://h2/robots.txt", {"state": "unreachable", "detail": "503", "failures": "4"}, None, 60)
-    fields, left = b.get_policy("http://h1/robots.txt")
+    found = b.get_policies([*both, "http://h2/robots.txt"])
+    assert set(found) == {both[0], "http://h2/robots.txt"}  # one call; the file nobody fetched is missing
+    fields, left = found[both[0]]
     assert fields["state"] == "parsed" and 0.2 < left <= 0.3
-    assert b.get_policy("http://h2/robots.txt") == ({"state": "unreachable", "detail": "503", "failures": "4"}, None)
+    assert found["http://h2/robots.txt"] == ({"state": "unreachable", "detail": "503", "failures": "4"}, None)
     time.sleep(0.3)
-    assert b.get_policy("http://h1/robots.txt") is None
+    assert b.get_policies(both) == {}
