@@ -59,6 +59,24 @@ local function now_us()
   return tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 local function s(x) return string.format('%d', x) end
+local function split(text, sep)
+  local out, from = {}, 1
+  if text == '' then return out end
+  while true do
+    local at = string.find(text, sep, from, true)
+    if not at then
+      out[#out + 1] = string.sub(text, from)
+      return out
+    end
+    out[#out + 1] = string.sub(text, from, at - 1)
+    from = at + 1
+  end
+end
+local function items(text) -- the tab-separated fields of each line
+  local out = {}
+  for _, line in ipairs(split(text, '\\n')) do out[#out + 1] = split(line, '\\t') end
+  return out
+end
 local function member(w, token) return redis.call('HGET', P .. 'workers', w) == token end
 local function fp_host(rec)
   local a = string.find(rec, '|', 1, true)
@@ -118,14 +136,12 @@ return 1
 
 _SYNC = """
 local w, token, max_pages, max_host = ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
-local k, adds, settles = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local k = tonumber(ARGV[6])
 if not member(w, token) then return {-1} end
 local now = now_us()
-local i = 9
 local verdicts = {}
-for _ = 1, adds do
-  local bucket, fp, host, rec, page = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  i = i + 5
+for _, add in ipairs(items(ARGV[7])) do
+  local bucket, fp, host, rec, page = add[1], add[2], add[3], add[4], add[5]
   local seen = P .. 'seen:' .. bucket
   local hk = P .. 'h:' .. host
   local verdict = 1
@@ -150,9 +166,8 @@ for _ = 1, adds do
   verdicts[#verdicts + 1] = verdict
 end
 local fly, held = P .. 'fly:' .. w, P .. 'held:' .. w
-for _ = 1, settles do
-  local fp, stored = ARGV[i], ARGV[i + 1]
-  i = i + 2
+for _, settle in ipairs(items(ARGV[8])) do
+  local fp, stored = settle[1], settle[2]
   local rec = redis.call('HGET', fly, fp)
   if rec then
     redis.call('HDEL', fly, fp)
@@ -160,10 +175,8 @@ for _ = 1, settles do
     redis.call('HINCRBY', P .. 'n', 'open', -1)
   end
 end
-while i <= #ARGV do
-  release(w, now, ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), ARGV[i + 4],
-          ARGV[i + 5], ARGV[i + 6])
-  i = i + 7
+for _, r in ipairs(items(ARGV[9])) do
+  release(w, now, r[1], tonumber(r[2]), tonumber(r[3]), tonumber(r[4]), r[5], r[6], r[7])
 end
 local claimed = {}
 local first = '-1'
@@ -179,17 +192,14 @@ if k > 0 then
       redis.call('HINCRBY', P .. 'n', 'queued', -1)
       local h = redis.call('HMGET', P .. 'h:' .. host, 'state', 'last_start', 'paused_until')
       redis.call('HSET', P .. 'h:' .. host, 'last_start', s(now))
-      claimed[#claimed + 1] = host
-      claimed[#claimed + 1] = rec
-      claimed[#claimed + 1] = h[1] or ''
-      claimed[#claimed + 1] = h[2] and s(now - tonumber(h[2])) or '-1'
-      claimed[#claimed + 1] = s(math.max(0, (tonumber(h[3]) or 0) - now))
+      claimed[#claimed + 1] = table.concat({host, rec, h[1] or '', h[2] and s(now - tonumber(h[2])) or '-1',
+                                            s(math.max(0, (tonumber(h[3]) or 0) - now))}, '\\t')
     end
   end
   local head = redis.call('ZRANGE', P .. 'hosts', 0, 0, 'WITHSCORES')
   if head[2] then first = s(tonumber(head[2])) end
 end
-return {s(now), first, redis.call('HLEN', P .. 'workers'), verdicts, claimed}
+return {s(now), first, redis.call('HLEN', P .. 'workers'), table.concat(verdicts), table.concat(claimed, '\\n')}
 """
 
 _START = """
@@ -272,10 +282,10 @@ return {tonumber(redis.call('HGET', P .. 'n', 'open')) or 0, dead, #workers}
 
 _SEEN = """
 local out = {}
-for i = 2, #ARGV, 2 do
-  out[#out + 1] = redis.call('SISMEMBER', P .. 'seen:' .. ARGV[i], ARGV[i + 1])
+for _, fp in ipairs(items(ARGV[2])) do
+  out[#out + 1] = redis.call('SISMEMBER', P .. 'seen:' .. fp[1], fp[2])
 end
-return out
+return table.concat(out)
 """
 
 _REAP = """
@@ -326,9 +336,9 @@ return 1
 """
 
 _POLICY_GET = """
-local fields = redis.call('HGETALL', P .. ARGV[2])
-table.insert(fields, 1, s(now_us()))
-return fields
+local found = {s(now_us())}
+for i = 2, #ARGV do found[#found + 1] = redis.call('HGETALL', P .. ARGV[i]) end
+return found
 """
 
 
@@ -511,8 +521,8 @@ class SharedFrontier:
 
     def seen(self, fps: list[int]) -> list[bool]:
         """Whether each URL is already in the frontier, in one call."""
-        args = [a for fp in fps for a in (seen_bucket(fp), signed(fp))]
-        return [bool(v) for v in self._run("seen", *args)]
+        known = self._run("seen", "\n".join(f"{seen_bucket(fp)}\t{signed(fp)}" for fp in fps))
+        return [v == "1" for v in known]
 
     def reap(self, worker: str, force: bool = False) -> tuple[int, int] | None:
         """Return a dead worker's claimed and held URLs to the head of their
@@ -543,16 +553,23 @@ class SharedFrontier:
         Returns the verdict per URL queued (1, or 0 if seen, 2 or 3 when
         CRAWL_MAX_PAGES or LIMITS_PAGES_PER_HOST is reached), the claims,
         and in how many seconds the next host is due (None: none is queued,
-        or no claim was asked)."""
-        adds = [a for fp, host, rec, page in urls for a in (seen_bucket(fp), signed(fp), host, rec, int(page))]
-        settles = [a for fp, stored in settled for a in (signed(fp), int(stored))]
-        back = [a for release in releases for a in release.args()]
+        or no claim was asked).
+
+        Each kind travels as one argument, a line per item and its fields
+        tab-separated, and the answers come back as strings too: redis-py
+        packs and parses every argument and reply element in Python, which
+        cost a busy worker more than the call itself. Records, hosts and
+        states are JSON or plain names, which never hold a raw tab or
+        newline."""
+        adds = "\n".join(f"{seen_bucket(fp)}\t{signed(fp)}\t{host}\t{rec}\t{int(page)}" for fp, host, rec, page in urls)
+        settles = "\n".join(f"{signed(fp)}\t{int(stored)}" for fp, stored in settled)
+        back = "\n".join("\t".join(map(str, release.args())) for release in releases)
         now, first, crowd, verdicts, claimed = self._mine(
-            "sync", max_pages, max_per_host, claim, len(adds) // 5, len(settles) // 2, *adds, *settles, *back)
+            "sync", max_pages, max_per_host, claim, adds, settles, back)
         self.crowd = int(crowd)
         claims = [
             Claim(host, rec, state, int(gap) / 1e6 if int(gap) >= 0 else None, int(pause) / 1e6)
-            for host, rec, state, gap, pause in (claimed[i:i + 5] for i in range(0, len(claimed), 5))
+            for host, rec, state, gap, pause in (line.split("\t") for line in claimed.split("\n") if line)
         ]
         due_in = max(0.0, (int(first) - int(now)) / 1e6) if int(first) >= 0 else None
         return [int(v) for v in verdicts], claims, due_in
@@ -624,19 +641,22 @@ class SharedFrontier:
         valid_us = int(valid * 1e6) if valid is not None else -1
         self._run("policy_put", "policy:" + url, valid_us, max(1, int(keep * 1000)), *flat)
 
-    def get_policy(self, url: str) -> tuple[dict[str, str], float | None] | None:
-        """A shared outcome and for how many more seconds it holds (None: for
-        good), or None if there is none still valid."""
-        result = self._run("policy_get", "policy:" + url)
-        now, fields = int(result[0]), dict(zip(result[1::2], result[2::2]))
-        if "state" not in fields:
-            return None
-        until = int(fields.pop("until"))
-        if until < 0:
-            return fields, None
-        if until <= now:
-            return None
-        return fields, (until - now) / 1e6
+    def get_policies(self, urls: list[str]) -> dict[str, tuple[dict[str, str], float | None]]:
+        """The shared outcomes still valid among `urls`, in one call (a worker
+        meets an origin's robots.txt and tdmrep.json together), each with for
+        how many more seconds it holds (None: for good)."""
+        now, *results = self._run("policy_get", *("policy:" + url for url in urls))
+        found = {}
+        for url, flat in zip(urls, results):
+            fields = dict(zip(flat[::2], flat[1::2]))
+            if "state" not in fields:
+                continue
+            until = int(fields.pop("until"))
+            if until < 0:
+                found[url] = (fields, None)
+            elif until > int(now):
+                found[url] = (fields, (until - int(now)) / 1e6)
+        return found
 
     # --- watching -------------------------------------------------------------
 

@@ -126,7 +126,6 @@ class SharedScheduler(BaseScheduler):
         self._claim_after = 0.0
         self._sync_at: float | None = None  # when the timed sync is due
         self._sync_timer: CallLaterResult | None = None
-        self._waking = False
         self._pending = (0.0, True)  # (when asked, whether the crawl had work)
         self._stopping = False
 
@@ -447,14 +446,10 @@ class SharedScheduler(BaseScheduler):
                 self._sync_by(monotonic())
 
     def _wake(self) -> None:
-        """Have the engine ask for requests again."""
-        if not self._waking:
-            self._waking = True
-            call_later(0, self._woken)
-
-    def _woken(self) -> None:
-        self._waking = False
-        slot = getattr(self.crawler.engine, "_slot", None)  # Scrapy's own wake-up; the version is pinned
+        """Have the engine ask for requests again, on its next turn: Scrapy's
+        own wake-up, which runs once however often it is asked for (the
+        version is pinned)."""
+        slot = getattr(self.crawler.engine, "_slot", None)
         if slot is not None:
             slot.nextcall.schedule()
 

@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from crawler.errors import ConfigError, WorkerFenced
-from crawler.sharedfrontier import SharedFrontier, record_fingerprint, signed
+from crawler.sharedfrontier import Release, SharedFrontier, record_fingerprint, signed
 
 
 def record(fp, host, url=None):
@@ -39,6 +39,20 @@ def test_every_url_is_queued_once_across_workers_and_caps_hold(redis_url):
     assert a.add([(fp, "h3", record(fp, "h3"), True) for fp in (9, 9, 1)], 0, 0) == [1, 0, 0]  # one call
     assert b.seen([9, 10, (1 << 64) - 1]) == [True, False, True]
     assert b.pending()[0] == 4 and b.crowd == 2
+
+def test_records_and_states_cross_the_frontier_whole(redis_url):
+    """Items travel as tab-separated lines: JSON escapes any tab or newline a request or state holds."""
+    a = worker(redis_url, "a")
+    odd = f"{signed(7)}|h1|" + json.dumps(["http://h1/é", "parse", None, {"note": "a\tb\nc"}, {}, False, 0],
+                                         ensure_ascii=False)
+    assert a.add([(7, "h1", odd, True)], 0, 0) == [1]
+    [claim], _ = a.claim(1)
+    assert claim.record == odd and claim.state == ""
+    state = json.dumps({"floors": {"x\ty": 1.5}})
+    a.sync((), [], [Release("h1", 0.0, None, 0.0, state, requeue=odd)], 0)
+    [claim], _ = a.claim(1)
+    assert (claim.record, claim.state) == (odd, state)
+
 
 def test_a_host_is_leased_to_one_worker_and_due_again_only_after_its_gap(redis_url):
     a, b = worker(redis_url, "a"), worker(redis_url, "b")
@@ -138,13 +152,16 @@ def test_a_worker_id_in_use_is_refused_and_a_dead_one_is_taken_up(redis_url):
     assert [record_fingerprint(c.record) for c in again.claim(1)[0]] == [1]
 
 
-def test_policy_files_are_shared_while_valid(redis_url):
+def test_policy_files_are_shared_while_valid_and_looked_up_together(redis_url):
     a, b = worker(redis_url, "a"), worker(redis_url, "b")
-    assert b.get_policy("http://h1/robots.txt") is None
-    a.put_policy("http://h1/robots.txt", {"state": "parsed", "detail": "200", "failures": "0"}, 0.3, 60)
+    both = ["http://h1/robots.txt", "http://h1/.well-known/tdmrep.json"]
+    assert b.get_policies(both) == {}
+    a.put_policy(both[0], {"state": "parsed", "detail": "200", "failures": "0"}, 0.3, 60)
     a.put_policy("http://h2/robots.txt", {"state": "unreachable", "detail": "503", "failures": "4"}, None, 60)
-    fields, left = b.get_policy("http://h1/robots.txt")
+    found = b.get_policies([*both, "http://h2/robots.txt"])
+    assert set(found) == {both[0], "http://h2/robots.txt"}  # one call; the file nobody fetched is missing
+    fields, left = found[both[0]]
     assert fields["state"] == "parsed" and 0.2 < left <= 0.3
-    assert b.get_policy("http://h2/robots.txt") == ({"state": "unreachable", "detail": "503", "failures": "4"}, None)
+    assert found["http://h2/robots.txt"] == ({"state": "unreachable", "detail": "503", "failures": "4"}, None)
     time.sleep(0.3)
-    assert b.get_policy("http://h1/robots.txt") is None
+    assert b.get_policies(both) == {}

@@ -142,7 +142,12 @@ class RobotsMiddleware:
         state = self.origins.get(origin)
         if state is None:
             state = self.origins[origin] = OriginState()
-        for policy_file in self.files:
+        looked: set[str] = set()
+        for i, policy_file in enumerate(self.files):
+            if self.shared is not None and policy_file.path not in looked and self._stale(state, policy_file):
+                stale = [f for f in self.files[i:] if self._stale(state, f)]
+                self._adopt(origin, state, stale)
+                looked.update(f.path for f in stale)
             kind, info = self._file_readiness(origin, state, policy_file)
             if kind is not Readiness.READY:
                 return kind, info
@@ -155,8 +160,6 @@ class RobotsMiddleware:
         if file.fetching:
             return Readiness.FETCHING, None
         expired = monotonic() >= file.expires
-        if expired and self.shared is not None and self._adopt(origin, state, policy_file):
-            expired = False
         unreachable = file.availability is Availability.UNREACHABLE
         if unreachable and file.failures > self.retry_times:
             return Readiness.DROP, policy_file.unreachable_reason
@@ -172,25 +175,35 @@ class RobotsMiddleware:
             return Readiness.WAITING, file.expires
         return Readiness.READY, None
 
-    def _adopt(self, origin: str, state: OriginState, policy_file: PolicyFile) -> bool:
-        """Take up the outcome another worker's fetch of the file shared, if
-        it still holds; False when this worker must fetch it."""
-        assert self.shared is not None
-        found = self.shared.get_policy(origin + policy_file.path)
-        if found is None:
-            return False
-        fields, remaining = found
+    @staticmethod
+    def _stale(state: OriginState, policy_file: PolicyFile) -> bool:
+        """Whether the file is due for a fetch here, unless another worker's is shared."""
         file = state.file(policy_file)
-        file.availability = Availability(fields["state"])
-        file.detail, file.failures = fields["detail"], int(fields["failures"])
-        file.raw = zlib.decompress(base64.b64decode(fields["body"])) if fields.get("body") else b""
-        file.value = policy_file.parse(file.raw) if file.availability is Availability.PARSED else None
-        file.expires = math.inf if remaining is None else monotonic() + remaining
-        self.stats.inc_value(f"{policy_file.name}/shared")
-        if policy_file is ROBOTS_TXT and file.availability is not Availability.UNREACHABLE:
-            self._robots_settled(origin, state, f"robots.txt {origin}{policy_file.path} (shared)")
-        self.crawler.signals.send_catch_log(robots_resolved, origin=origin)
-        return True
+        return not file.fetching and monotonic() >= file.expires
+
+    def _adopt(self, origin: str, state: OriginState, files: list[PolicyFile]) -> None:
+        """Take up the outcomes other workers' fetches of the origin's stale
+        `files` shared, where they still hold, in one lookup: a worker meets
+        an origin's robots.txt and tdmrep.json together. A file not found is
+        this worker's to fetch."""
+        assert self.shared is not None
+        found = self.shared.get_policies([origin + f.path for f in files])
+        for policy_file in files:
+            shared = found.get(origin + policy_file.path)
+            if shared is None:
+                continue
+            fields, remaining = shared
+            file = state.file(policy_file)
+            file.availability = Availability(fields["state"])
+            file.detail, file.failures = fields["detail"], int(fields["failures"])
+            file.raw = zlib.decompress(base64.b64decode(fields["body"])) if fields.get("body") else b""
+            file.value = policy_file.parse(file.raw) if file.availability is Availability.PARSED else None
+            file.expires = math.inf if remaining is None else monotonic() + remaining
+            self.stats.inc_value(f"{policy_file.name}/shared")
+            if policy_file is ROBOTS_TXT and file.availability is not Availability.UNREACHABLE:
+                self._robots_settled(origin, state, f"robots.txt {origin}{policy_file.path} (shared)")
+        if found:
+            self.crawler.signals.send_catch_log(robots_resolved, origin=origin)
 
     def _share(self, origin: str, policy_file: PolicyFile, body: bytes | None) -> None:
         """Share the outcome of this worker's fetch with the other workers,

@@ -278,7 +278,9 @@ class WebSpider(scrapy.Spider):
         all of them beyond DEPTH_LIMIT, are recorded once for the page, with
         their count, so one page cannot flood the log and the audit trail.
         With other workers in the crawl, the links they already queued are
-        passed over too, asked of the shared frontier at once."""
+        passed over too, asked of the shared frontier at once, before the
+        scope and trap checks: each worker meets each link of a site once,
+        and most of them another worker has queued (and checked) already."""
         depth = response.meta.get("depth", 0) + 1
         found = links(tree, response.url)
         if self.max_depth and depth > self.max_depth:
@@ -307,10 +309,10 @@ class WebSpider(scrapy.Spider):
                 self.audit.skip("nofollow", url, f'rel="nofollow" on its link from {response.url}')
             else:
                 self._followed.add(key)
-                if self._allowed(url):
-                    followed.append(url)
+                followed.append(url)
         for url in unseen(self.crawler, followed):
-            yield self._page(url, depth)
+            if self._allowed(url):
+                yield self._page(url, depth)
 
     def _allowed(self, url: str) -> bool:
         """Whether a URL is in scope and no trap (skips are recorded)."""
