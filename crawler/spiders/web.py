@@ -383,6 +383,7 @@ class WebSpider(scrapy.Spider):
             return
         max_bytes, max_urls, max_depth = self.sitemap_caps
         depth = response.meta["sitemap_depth"]
+        hops = response.meta.get("depth", 0) + 1  # link hops of what this sitemap lists
         sitemap = read_sitemap(response.body, max_bytes, max_urls)
         if sitemap.problem:
             reason = "size" if not sitemap.kind else "cap"
@@ -393,12 +394,12 @@ class WebSpider(scrapy.Spider):
             if url is None:
                 continue
             if sitemap.kind == "urlset":
-                yield self._page(url, response.meta.get("depth", 0) + 1)
+                yield self._page(url, hops)
             elif depth >= max_depth:
                 self.audit.skip("cap", url, f"sitemap nested deeper than SITEMAPS_MAX_DEPTH={max_depth}")
             else:
                 yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.failed,
-                                     meta={"sitemap_depth": depth + 1, "depth": response.meta.get("depth", 0) + 1})
+                                     meta={"sitemap_depth": depth + 1, "depth": hops})
 
     def _document(self, response: Response, text: str, extractor: str, signals: Signals) -> dict[str, Any]:
         request = response.request
