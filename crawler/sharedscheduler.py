@@ -10,14 +10,21 @@ downloader, with the host's politeness state, for any worker to take next.
 A worker tells the frontier everything in one call (`SharedFrontier.sync`):
 the links it found, links first so that the crawl never looks finished
 while they wait here, the URLs it is through with, the leases it gives
-back, and a claim of due hosts. The call goes when a claim is due, or
-CLAIM_SECONDS after the first thing gathered, and before a shard is
-published, so that its documents' URLs are held when it is committed. A
-lease given back thus waits here up to CLAIM_SECONDS, well inside the gap
-its host is owed (DOWNLOAD_DELAY, 1 s by default), and no other worker can
-take the host meanwhile. Claims are made only while the downloader has
+back, and a claim of due hosts. The call goes when a claim is due, or one
+period after the first thing gathered, and before a shard is published, so
+that its documents' URLs are held when it is committed. The period is
+CLAIM_SECONDS times the number of workers, at most POLL_SECONDS: the crawl
+as a whole then calls about as often whatever the number of workers, and a
+host that falls due waits a little longer for some worker's claim (with
+four workers, the mean gap between two requests to a host of Crawl-delay 1
+went from 1.04 to 1.10 s). Each call wakes a worker, and with several
+workers on one machine every wake-up costs CPU: four workers on two cores
+spent ~10 % less CPU per page than when each called every CLAIM_SECONDS
+(BENCHMARKS.md, "Many workers"). A lease given back thus waits here up to
+one period, well inside the gap its host is owed (DOWNLOAD_DELAY, 1 s by
+default), and no other worker can take the host meanwhile. Claims are made only while the downloader has
 room, and while no host is due the worker asks again when the earliest one
-will be, but at most every CLAIM_SECONDS (a host then waits up to that long
+will be, but at most every period (a host then waits up to that long
 beyond its gap, and the workers do not race each other for every host that
 falls due) and at least every POLL_SECONDS (for hosts other workers add). A
 heartbeat keeps the worker alive in Redis; the same loop reaps workers whose
@@ -63,6 +70,14 @@ POLL_SECONDS = 0.25
 CLAIM_SECONDS = 0.05
 CLAIM_BATCH = 32
 FENCED, UNAVAILABLE = "fenced", "frontier-unavailable"
+
+
+def sync_period(workers: int) -> float:
+    """How long what a worker gathered may wait before it is sent, and the
+    shortest wait between two of its claims, with `workers` in the crawl:
+    CLAIM_SECONDS each, so that the crawl as a whole calls the frontier about
+    as often however many share it, at most POLL_SECONDS."""
+    return min(POLL_SECONDS, CLAIM_SECONDS * max(1, workers))
 
 
 def pack_record(fp: int, host: str, request: Request) -> str:
@@ -226,9 +241,12 @@ class SharedScheduler(BaseScheduler):
         for url in request.meta.get("redirect_urls", ()):
             self._settle(url_fingerprint(url), stored=False)
 
+    def _period(self) -> float:
+        return sync_period(self.shared.crowd)
+
     def _flush_later(self) -> None:
-        """Have what was gathered sent within CLAIM_SECONDS, if no claim takes it sooner."""
-        self._sync_by(monotonic() + CLAIM_SECONDS)
+        """Have what was gathered sent within one period, if no claim takes it sooner."""
+        self._sync_by(monotonic() + self._period())
 
     def _sync_by(self, at: float) -> None:
         """Have `_timed_sync` run by `at` (monotonic): one timer, at the
@@ -262,7 +280,7 @@ class SharedScheduler(BaseScheduler):
         """One call to the frontier with everything gathered since the last:
         links, settlements and leases given back, and a claim of up to
         `room` due hosts. A worker busy with many hosts makes one such call
-        every CLAIM_SECONDS or so, rather than one per link batch, per
+        every period or so, rather than one per link batch, per
         request finished and per claim."""
         adds, self._adds = self._adds, []
         settles, self._settles = self._settles, []
@@ -334,7 +352,7 @@ class SharedScheduler(BaseScheduler):
             self.politeness.import_state(claim.host, claim.state, claim.pause)
             self.ready.append(_Claimed(claim.host, fp, claim.record, request))
         if len(claims) < room:  # every due host is taken: ask again when the next one is due
-            wait = max(CLAIM_SECONDS, POLL_SECONDS if due_in is None else min(due_in, POLL_SECONDS))
+            wait = max(self._period(), POLL_SECONDS if due_in is None else min(due_in, POLL_SECONDS))
             self._claim_after = now + wait
             self._sync_by(self._claim_after)
 
@@ -374,7 +392,7 @@ class SharedScheduler(BaseScheduler):
 
     def _release(self, host: str, requeue: str = "", pause: float = 0.0, extra: _Claimed | None = None) -> None:
         """Give the host's lease back with its politeness state, with the next
-        call to the frontier: within CLAIM_SECONDS, well inside any gap the
+        call to the frontier: within one period, well inside any gap the
         host is owed, and the host is nobody else's meanwhile. A host given
         up has its queue (and `extra`, a claimed request) skipped at once."""
         kind = self.politeness.gave_up(host)
