@@ -277,21 +277,35 @@ def _first_request(audit: Path, prefix: str) -> float | None:
     return min(times, default=None)
 
 
-def _crawl_workers(web: Web, out: Path, count: int, redis_url: str | None) -> dict[str, Any]:
-    """`count` crawlers started together (with `redis_url`, workers of one
-    crawl); each one's CPU from its own first request to its exit."""
+def _domain_share(hosts: int, share: int, shares: int) -> list[str]:
+    """The seeds of one in `shares` independent crawls: whole registered
+    domains, so that no crawl follows a link into another's (a page links
+    to other hosts of its own domain only; the rest are out of scope)."""
+    return [url for h, url in enumerate(seeds(hosts)) if h % 10 % shares == share]
+
+
+def _crawl_workers(web: Web, out: Path, count: int, redis_url: str | None,
+                   partitioned: bool = False) -> dict[str, Any]:
+    """`count` crawlers started together: with `redis_url`, workers of one
+    crawl; `partitioned`, independent single-process crawls of a share of
+    the registered domains each. Each one's CPU from its own first request
+    to its exit."""
     seed_file = out / "seeds.txt"
     seed_file.write_text("\n".join(seeds(web.hosts)) + "\n")
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
     env.update(http_proxy=web.proxy, no_proxy="")
     processes, prefixes = [], []
     for i in range(count):
-        command = [sys.executable, "-m", "scrapy", "crawl", "web", "-a", f"seeds={seed_file}",
+        crawl_id, seed_list = "bench", seed_file
+        if partitioned:
+            crawl_id, seed_list = f"bench-p{i + 1}", out / f"seeds-{i + 1}.txt"
+            seed_list.write_text("\n".join(_domain_share(web.hosts, i, count)) + "\n")
+        command = [sys.executable, "-m", "scrapy", "crawl", "web", "-a", f"seeds={seed_list}",
                    "-s", f"PARQUET_DIR={out / 'documents'}", "-s", f"AUDIT_DIR={out / 'audit'}",
-                   "-s", "LOG_LEVEL=WARNING", "-s", "CRAWL_ID=bench"]
+                   "-s", "LOG_LEVEL=WARNING", "-s", f"CRAWL_ID={crawl_id}"]
         if redis_url is not None:
             command += ["-s", f"FRONTIER_REDIS_URL={redis_url}", "-s", f"WORKER_ID=w{i + 1}"]
-        prefixes.append(f"bench-w{i + 1}" if redis_url is not None else "bench")
+        prefixes.append(f"bench-w{i + 1}" if redis_url is not None else crawl_id)
         with open(out / f"stderr-{i + 1}.log", "w") as err:
             processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err))
     samples: dict[int, list[tuple[float, float]]] = {p.pid: [] for p in processes}
@@ -326,10 +340,17 @@ def workers(runs: int, hosts: int = 200, pages: int = 15, delay: float = 1.0,
     asks for `Crawl-delay`; politeness is judged from the web's own log.
     `runs` rounds of all of them, interleaved so that a busy moment of the
     machine does not fall on one configuration; the worst politeness and
-    the median speed and CPU are reported."""
+    the median speed and CPU are reported.
+
+    A control comes last: as many independent single-process crawls as the
+    most workers, each of a share of the registered domains, no Redis. Its
+    CPU over the single process's is what running that many processes costs
+    on this machine, coordination apart."""
     from tests.redisserver import RedisServer  # the tests' real server, on a free loopback port
 
-    labels = [("single process", 1), *((f"{n} worker{'s' * (n > 1)}", n) for n in counts)]
+    most = max(counts)
+    control = f"{most} independent processes"
+    labels = [("single process", 1), *((f"{n} worker{'s' * (n > 1)}", n) for n in counts), (control, most)]
     judged: dict[str, list[dict[str, Any]]] = {label: [] for label, _ in labels}
     with tempfile.TemporaryDirectory() as tmp:
         server = RedisServer(Path(tmp) / "redis").start()
@@ -343,10 +364,12 @@ def workers(runs: int, hosts: int = 200, pages: int = 15, delay: float = 1.0,
                     redis_before = cpu_seconds(server.process.pid)
                     web = Web(hosts, pages, crawl_delay=delay, log=out / "web.json")
                     try:
-                        run = _crawl_workers(web, out, count, server.url if label != labels[0][0] else None)
+                        shared = label not in (labels[0][0], control)
+                        run = _crawl_workers(web, out, count, server.url if shared else None,
+                                             partitioned=label == control)
                     finally:
                         web.stop()
-                    run["redis_cpu"] = cpu_seconds(server.process.pid) - redis_before if label != labels[0][0] else 0.0
+                    run["redis_cpu"] = cpu_seconds(server.process.pid) - redis_before if shared else 0.0
                     judged[label].append(_judge(web.requests(), out, delay, run))
         finally:
             server.stop()
@@ -462,7 +485,7 @@ def describe(report: dict[str, Any]) -> list[str]:
                      "(targets: no gap below the delay, CPU per page at most 1.15 x the single process)")
         for label, run in wk["configurations"].items():
             lines.append(
-                f"  {label:14}: {run['pages_stored']} pages, {run['pages_per_s']:.0f} pages/s; shortest gap "
+                f"  {label:23}: {run['pages_stored']} pages, {run['pages_per_s']:.0f} pages/s; shortest gap "
                 f"{run['shortest_gap_s']:.3f} s ({run['gaps_below_delay']} below); robots.txt fetches per origin "
                 f"{run['robots_fetches_per_origin']}; duplicate fetches {run['duplicate_fetches']}, documents "
                 f"{run['duplicate_documents']}; {run['cpu_s_per_1000_pages']:.2f} CPU s per 1,000 pages "
