@@ -11,11 +11,13 @@ import sys
 import time
 
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
 from crawler.localweb import LocalWeb, Reply, Site, html
 from crawler.shards import MANIFESTS, STAGING, control_dir
 from crawler.sharedfrontier import SharedFrontier
+from tests.redisserver import RedisServer
 from tests.support import REPO, crawl_command, crawl_env
 
 HOSTS = [f"site{i}.example.com" for i in range(4)]
@@ -84,6 +86,14 @@ def stopped_with_one_error(process, timeout=120):
 
 def shards_of(out, worker):
     return sorted(path.name for path in (out / "documents").glob(f"shared-{worker}-*.parquet"))
+
+
+def assert_whole_shards_only(folder):
+    """Nothing half-written in a dataset folder: only published shards, each readable."""
+    files = list(folder.iterdir())
+    assert files and all(path.name.endswith(".parquet") for path in files), [path.name for path in files]
+    for path in files:
+        pq.read_table(path)
 
 
 def together(*webs):
@@ -281,3 +291,41 @@ def test_a_worker_frozen_past_the_timeout_is_fenced_and_stops_with_one_error(ser
     assert_polite(together(web, own))
     assert frontier.status()["urls_pending"] == 0
 
+
+def test_workers_stop_when_redis_dies_and_finish_the_crawl_once_it_is_back(serve, tmp_path):
+    """Redis killed mid-crawl (with appendfsync always, as the README advises):
+    every worker stops with one error line and leaves only whole shards;
+    Redis started again on its data, the workers started again finish the
+    crawl, every page stored once across the shards of both runs."""
+    pages = 8
+    web = serve({h: site(h, pages) for h in HOSTS})
+    server = RedisServer(tmp_path / "redis", fsync="always").start()
+    out = tmp_path / "out"
+    first = second = []
+    try:
+        first = [start_worker(web, out, server.url, w, HOSTS) for w in ("w1", "w2")]
+        deadline = time.monotonic() + 60
+        while not (shards_of(out, "w1") and shards_of(out, "w2")):
+            assert time.monotonic() < deadline, (shards_of(out, "w1"), shards_of(out, "w2"))
+            time.sleep(0.05)
+        server.kill()  # mid-crawl, once both workers published something, as a crash
+        for worker in first:
+            assert "the shared frontier cannot be reached" in stopped_with_one_error(worker)
+        for folder in (out / "documents", out / "audit"):
+            assert_whole_shards_only(folder)
+        before = stored(out)
+        assert 0 < len(before) < len(expected(pages)) and max(before.values()) == 1
+        server.start()  # on the same data and port
+        second = [start_worker(web, out, server.url, w, HOSTS) for w in ("w1", "w2")]
+        for worker in second:
+            finish(worker)
+        counts = stored(out)
+        assert set(counts) == expected(pages)
+        assert max(counts.values()) == 1, [url for url, n in counts.items() if n > 1]
+        assert_polite(web)
+        assert SharedFrontier.connect(server.url, "shared", "watcher").status()["urls_pending"] == 0
+    finally:
+        for worker in first + second:
+            if worker.poll() is None:
+                worker.kill()
+        server.stop()
