@@ -149,6 +149,13 @@ class ShardWriteError(Exception):
     """Shards can no longer be written (full or unwritable disk)."""
 
 
+class ShardKept(ShardWriteError):
+    """Raised by a `before_rename` hook that cannot tell whether its commit
+    took effect (the answer was lost on the way back): the whole file stays
+    in staging, where the next run of the same prefix publishes it if it was
+    committed or removes it if not, and the writer takes nothing more."""
+
+
 @dataclass(frozen=True)
 class ShardInfo:
     """A published shard, as recorded in the manifest."""
@@ -299,7 +306,7 @@ class ShardWriter:
         try:
             yield
         except (OSError, ShardWriteError, pa.ArrowException) as exc:
-            self.abort()
+            self.abort(keep_staged=isinstance(exc, ShardKept))
             cause = exc.strerror if isinstance(exc, OSError) else str(exc)
             dataset = self._schema.metadata.get(b"dataset", b"shards").decode()
             self.failure = f"cannot write {dataset} shards in {self.directory} ({cause or exc})"
@@ -346,8 +353,9 @@ class ShardWriter:
         if self._file.tell() >= self._file_bytes:
             self._publish()
 
-    def abort(self) -> None:
-        """Drop the unpublished file and buffered rows; published shards stay."""
+    def abort(self, keep_staged: bool = False) -> None:
+        """Drop the unpublished file (`keep_staged`: leave it in staging) and
+        the buffered rows; published shards stay."""
         self._columns = {name: [] for name in self._names}
         self._batches = []
         self._buffered_rows = self._buffered_bytes = self._pending_bytes = 0
@@ -358,7 +366,7 @@ class ShardWriter:
                     closable.close()
                 except (OSError, ValueError, pa.ArrowException):
                     pass
-        if self._staging_path is not None:
+        if self._staging_path is not None and not keep_staged:
             self._staging_path.unlink(missing_ok=True)
         self._writer = self._file = self._staging_path = None
 

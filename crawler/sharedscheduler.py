@@ -45,7 +45,6 @@ from redis import RedisError
 from scrapy import Request, signals
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.utils.asyncio import CallLaterResult, call_later, create_looping_call
-from scrapy.utils.defer import deferred_from_coro
 
 from crawler.denylist import crawl_denylist
 from crawler.errors import WorkerFenced
@@ -57,7 +56,7 @@ from crawler.middlewares.robots import Readiness, RobotsMiddleware, request_orig
 from crawler.scheduler import admitted
 from crawler.sharedfrontier import Claim, Release, record_fingerprint, signed
 from crawler.urls import Recent, url_fingerprint
-from crawler.workers import worker_frontier
+from crawler.workers import stop_worker, worker_frontier
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -69,7 +68,6 @@ _TRANSIENT_META = ("download_slot", "download_latency", "response_began")
 POLL_SECONDS = 0.25
 CLAIM_SECONDS = 0.05
 CLAIM_BATCH = 32
-FENCED, UNAVAILABLE = "fenced", "frontier-unavailable"
 
 
 def sync_period(workers: int) -> float:
@@ -311,10 +309,8 @@ class SharedScheduler(BaseScheduler):
         Redis stops this worker."""
         try:
             return call(*args)
-        except WorkerFenced:
-            self._fenced()
-        except RedisError as error:
-            self._unavailable(error)
+        except (WorkerFenced, RedisError) as error:
+            self._stop(error)
         return None
 
     # --- out --------------------------------------------------------------
@@ -450,8 +446,7 @@ class SharedScheduler(BaseScheduler):
     def _tick(self) -> None:
         """Stay alive in Redis, and reap the workers that did not."""
         if not self._safely(self.shared.beat, self.timeout):
-            if not self._stopping:
-                self._fenced()
+            self._stop(WorkerFenced(self.shared.worker))
             return
         for worker in (self._safely(self.shared.pending) or (0, []))[1]:
             returned = self._safely(self.shared.reap, worker)
@@ -471,20 +466,9 @@ class SharedScheduler(BaseScheduler):
         if slot is not None:
             slot.nextcall.schedule()
 
-    def _fenced(self) -> None:
-        self._stop(FENCED, f"worker {self.shared.worker} was presumed dead (no heartbeat for "
-                   f"FRONTIER_WORKER_TIMEOUT={self.timeout:g} s) and its URLs were handed to the other workers: "
-                   "start it again to rejoin the crawl")
-
-    def _unavailable(self, error: Exception) -> None:
-        self._stop(UNAVAILABLE, f"the shared frontier cannot be reached ({error}): start the worker again "
-                   "once Redis is back; nothing it had not published is lost")
-
-    def _stop(self, reason: str, message: str) -> None:
-        """Stop the worker gracefully; the crawl command reports `message` and exits non-zero."""
+    def _stop(self, error: Exception) -> None:
+        """Stop the worker gracefully, fenced or without Redis (`stop_worker`);
+        from then on this scheduler sends nothing more."""
         if not self._stopping:
             self._stopping = True
-            self.crawler.worker_error = message  # type: ignore[attr-defined]
-            logger.error("Stopping the worker: %s", message)
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
-
+            stop_worker(self.crawler, error)

@@ -11,7 +11,9 @@ import logging
 import secrets
 from typing import TYPE_CHECKING
 
-from crawler.errors import ConfigError
+from scrapy.utils.defer import deferred_from_coro
+
+from crawler.errors import ConfigError, WorkerFenced
 from crawler.job import crawl_id, remembered_id
 from crawler.urls import url_fingerprint
 
@@ -25,6 +27,9 @@ logger = logging.getLogger(__name__)
 #: Settings every worker of a crawl must share: who the crawler says it is,
 #: what it crawls for, and the least gap it keeps on a host.
 AGREED = ("ROBOTSTXT_USER_AGENT", "USER_AGENT", "CRAWL_PURPOSE", "DOWNLOAD_DELAY")
+
+#: Why a worker stopped by itself: it was fenced, or Redis could not be reached.
+FENCED, UNAVAILABLE = "fenced", "frontier-unavailable"
 
 
 def shared(crawler: Crawler) -> bool:
@@ -94,3 +99,23 @@ def worker_frontier(crawler: Crawler) -> SharedFrontier | None:
     crawler.shared_frontier = frontier  # type: ignore[attr-defined]
     return frontier
 
+
+def stop_worker(crawler: Crawler, error: Exception) -> None:
+    """Stop this worker gracefully, because it was fenced (WorkerFenced) or
+    Redis cannot be reached (a RedisError), whichever component met it
+    first: the scheduler, or the pipeline committing a shard. The crawl
+    command reports the first such error as one line and exits 1."""
+    if getattr(crawler, "worker_error", None) is not None:
+        return
+    if isinstance(error, WorkerFenced):
+        reason, message = FENCED, (
+            f"worker {error} was presumed dead (no heartbeat for FRONTIER_WORKER_TIMEOUT="
+            f"{crawler.settings.getfloat('FRONTIER_WORKER_TIMEOUT'):g} s) and its URLs were handed to the other "
+            "workers: start it again to rejoin the crawl")
+    else:
+        reason, message = UNAVAILABLE, (
+            f"the shared frontier cannot be reached ({error}): start the worker again once Redis is back; "
+            "nothing it had not published is lost")
+    crawler.worker_error = message  # type: ignore[attr-defined]
+    logger.error("Stopping the worker: %s", message)
+    deferred_from_coro(crawler.engine.close_spider_async(reason=reason))

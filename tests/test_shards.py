@@ -15,7 +15,9 @@ from crawler.shards import (
     DOCUMENT_SCHEMA,
     MANIFESTS,
     STAGING,
+    ShardKept,
     ShardLock,
+    ShardWriteError,
     ShardWriter,
     control_dir,
     document_row_bytes,
@@ -151,6 +153,27 @@ def test_abort_publishes_nothing(tmp_path):
     w.abort()
     assert list(tmp_path.glob("*.parquet")) == []
     assert list((control_dir(tmp_path) / STAGING).iterdir()) == []
+
+
+def test_a_commit_of_unknown_outcome_leaves_the_whole_file_staged(tmp_path):
+    """A `before_rename` hook that cannot tell whether its commit took effect
+    (ShardKept): nothing is published, the whole file stays staged for the
+    next run to publish or drop, and the writer takes nothing more."""
+
+    def unknown(staging, final):
+        raise ShardKept("the shared frontier cannot be reached")
+
+    w = writer(tmp_path / "documents", before_rename=unknown)
+    w.write(row(1))
+    with pytest.raises(ShardWriteError):
+        w.close()
+    assert list((tmp_path / "documents").iterdir()) == []
+    staged = list((tmp_path / ".documents.crawler" / STAGING).iterdir())
+    assert [p.name for p in staged] == ["c1-00000.parquet.inprogress"]
+    assert pq.read_table(staged[0]).num_rows == 1  # whole, fsynced: publishable as it is
+    with pytest.raises(ShardWriteError):
+        w.write(row(2))
+    assert staged[0].exists()
 
 
 def test_memory_holds_one_row_group(tmp_path):

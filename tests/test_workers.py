@@ -11,10 +11,13 @@ import sys
 import time
 
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
 from crawler.localweb import LocalWeb, Reply, Site, html
 from crawler.shards import MANIFESTS, STAGING, control_dir
+from crawler.sharedfrontier import SharedFrontier
+from tests.redisserver import RedisServer
 from tests.support import REPO, crawl_command, crawl_env
 
 HOSTS = [f"site{i}.example.com" for i in range(4)]
@@ -23,23 +26,27 @@ DELAY = 1.0
 POLICY = {"/robots.txt", "/.well-known/tdmrep.json"}
 
 
-def site(host: str) -> Site:
+def site(host: str, pages: int = PAGES) -> Site:
     """Page i links to pages 3i+1..3i+3: every page reachable from the home page
     (on the walled host, but through the challenge it serves for /p2)."""
     found = Site({"/robots.txt": Reply(body=f"User-agent: *\nCrawl-delay: {DELAY:g}\n".encode(),
                                        content_type="text/plain"),
                   "/.well-known/tdmrep.json": Reply(status=404)})
-    for i in range(PAGES):
-        links = "".join(f'<a href="/p{j}">{j}</a>' for j in range(3 * i + 1, min(3 * i + 4, PAGES)))
+    for i in range(pages):
+        links = "".join(f'<a href="/p{j}">{j}</a>' for j in range(3 * i + 1, min(3 * i + 4, pages)))
         found["/" if i == 0 else f"/p{i}"] = html(f"<main><h1>{host} page {i}</h1>{links}</main>")
     if host == WALLED:
         found["/p2"] = Reply(status=403, headers=[("cf-mitigated", "challenge")], body=b"<p>Just a moment</p>")
     return found
 
 
+def expected(pages: int = PAGES) -> set[str]:
+    return {f"http://{h}/" if i == 0 else f"http://{h}/p{i}" for h in HOSTS for i in range(pages)}
+
+
 WALLED = "walled.example.com"
 PAUSE = 4.0  # BACKOFF_CHALLENGE_PAUSE for the walled host
-EXPECTED = {f"http://{h}/" if i == 0 else f"http://{h}/p{i}" for h in HOSTS for i in range(PAGES)}
+EXPECTED = expected()
 BEHIND_THE_WALL = {2, 7, 8, 9}  # the challenged page and the pages only it links to
 EXPECTED_WITH_WALL = EXPECTED | {f"http://{WALLED}/" if i == 0 else f"http://{WALLED}/p{i}"
                                  for i in range(PAGES) if i not in BEHIND_THE_WALL}
@@ -66,6 +73,34 @@ def finish(process, timeout=240):
     assert process.returncode == 0, err[-3000:]
     assert "Traceback" not in err and " ERROR: " not in err, err[-3000:]
     return err
+
+
+def stopped_with_one_error(process, timeout=120):
+    """The worker exited with code 1 and one `error:` line, no traceback; that line."""
+    _, err = process.communicate(timeout=timeout)
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert process.returncode == 1 and len(errors) == 1, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]
+    return errors[0]
+
+
+def shards_of(out, worker):
+    return sorted(path.name for path in (out / "documents").glob(f"shared-{worker}-*.parquet"))
+
+
+def assert_whole_shards_only(folder):
+    """Nothing half-written in a dataset folder: only published shards, each readable."""
+    files = list(folder.iterdir())
+    assert files and all(path.name.endswith(".parquet") for path in files), [path.name for path in files]
+    for path in files:
+        pq.read_table(path)
+
+
+def together(*webs):
+    """What several servers of the same sites saw, as one log (for assert_polite)."""
+    seen = LocalWeb({})
+    seen.log = [s for web in webs for s in web.log]
+    return seen
 
 
 def stored(out):
@@ -207,3 +242,90 @@ def test_a_redirect_to_a_url_already_queued_settles_the_url_that_redirected(serv
     assert stored(out) == {"http://www.example.com/": 1, "http://www.example.com/target": 1}
     assert [s.path for s in web.requests("www.example.com")].count("/target") == 1
     assert status(redis_url)["urls_pending"] == 0
+
+
+def test_a_worker_frozen_past_the_timeout_is_fenced_and_stops_with_one_error(serve, redis_url, tmp_path):
+    """A worker stopped (SIGSTOP) for longer than FRONTIER_WORKER_TIMEOUT is
+    reaped by the others; woken, it finds itself fenced: it sends and
+    publishes nothing more and stops with one error line. It goes through
+    a server of its own (the same sites), so that its requests are told apart."""
+    pages = 12  # a crawl of about 12 s, long enough to freeze a worker for 3 s and more
+    sites = {h: site(h, pages) for h in HOSTS}
+    web, own = serve(sites), serve(sites)
+    out = tmp_path / "out"
+    victim = start_worker(own, out, redis_url, "w2", HOSTS)  # first: surely mid-crawl when it is stopped
+    workers = [victim]
+    try:
+        deadline = time.monotonic() + 60
+        while not any(s.path not in POLICY for s in own.log) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers += [start_worker(web, out, redis_url, w, HOSTS) for w in ("w1", "w3")]
+        while not (shards_of(out, "w2") and any(s.path not in POLICY for s in web.log)):
+            assert time.monotonic() < deadline, (shards_of(out, "w2"), len(own.log), len(web.log))
+            time.sleep(0.05)
+        victim.send_signal(signal.SIGSTOP)  # once it published pages and the others fetch some too
+        frontier = SharedFrontier.connect(redis_url, "shared", "watcher")
+        deadline = time.monotonic() + 30
+        while True:
+            report = frontier.status()
+            if "w2" not in report["workers_alive"] + report["workers_dead"]:
+                break  # reaped by another worker
+            assert time.monotonic() < deadline, report
+            time.sleep(0.1)
+        assert report["urls_pending"] > 0, report  # the crawl goes on without it
+        published, woken = shards_of(out, "w2"), time.time()
+        victim.send_signal(signal.SIGCONT)
+        error = stopped_with_one_error(victim)
+        assert "worker w2 was presumed dead" in error and "start it again to rejoin" in error, error
+        assert [s.path for s in own.log if s.start >= woken] == []  # it sent nothing more,
+        assert shards_of(out, "w2") == published  # and published nothing more
+        logs = [finish(worker) for worker in workers[1:]]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()  # a stopped process too
+    assert any("Worker w2 presumed dead" in log for log in logs)
+    counts = stored(out)
+    assert set(counts) == expected(pages)
+    assert max(counts.values()) == 1, [url for url, n in counts.items() if n > 1]
+    assert_polite(together(web, own))
+    assert frontier.status()["urls_pending"] == 0
+
+
+def test_workers_stop_when_redis_dies_and_finish_the_crawl_once_it_is_back(serve, tmp_path):
+    """Redis killed mid-crawl (with appendfsync always, as the README advises):
+    every worker stops with one error line and leaves only whole shards;
+    Redis started again on its data, the workers started again finish the
+    crawl, every page stored once across the shards of both runs."""
+    pages = 8
+    web = serve({h: site(h, pages) for h in HOSTS})
+    server = RedisServer(tmp_path / "redis", fsync="always").start()
+    out = tmp_path / "out"
+    first = second = []
+    try:
+        first = [start_worker(web, out, server.url, w, HOSTS) for w in ("w1", "w2")]
+        deadline = time.monotonic() + 60
+        while not (shards_of(out, "w1") and shards_of(out, "w2")):
+            assert time.monotonic() < deadline, (shards_of(out, "w1"), shards_of(out, "w2"))
+            time.sleep(0.05)
+        server.kill()  # mid-crawl, once both workers published something, as a crash
+        for worker in first:
+            assert "the shared frontier cannot be reached" in stopped_with_one_error(worker)
+        for folder in (out / "documents", out / "audit"):
+            assert_whole_shards_only(folder)
+        before = stored(out)
+        assert 0 < len(before) < len(expected(pages)) and max(before.values()) == 1
+        server.start()  # on the same data and port
+        second = [start_worker(web, out, server.url, w, HOSTS) for w in ("w1", "w2")]
+        for worker in second:
+            finish(worker)
+        counts = stored(out)
+        assert set(counts) == expected(pages)
+        assert max(counts.values()) == 1, [url for url, n in counts.items() if n > 1]
+        assert_polite(web)
+        assert SharedFrontier.connect(server.url, "shared", "watcher").status()["urls_pending"] == 0
+    finally:
+        for worker in first + second:
+            if worker.poll() is None:
+                worker.kill()
+        server.stop()

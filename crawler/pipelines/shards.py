@@ -12,10 +12,10 @@ from scrapy.exceptions import DropItem
 from crawler.errors import WorkerFenced
 from crawler.extensions.audit import Audit, audit
 from crawler.hooks import page_stored, shard_published, shard_publishing
-from crawler.shards import DOCUMENTS, ShardInfo, ShardWriteError
+from crawler.shards import DOCUMENTS, ShardInfo, ShardKept, ShardWriteError
 from crawler.urls import url_fingerprint
 from crawler.values import RowRejected
-from crawler.workers import worker_frontier
+from crawler.workers import stop_worker, worker_frontier
 from crawler.writers import shard_writer, stop_crawl
 
 if TYPE_CHECKING:
@@ -31,7 +31,9 @@ class ParquetPipeline:
     document depends on is durable first and its URL is done after. With a
     shared frontier, a shard's documents are committed there once the file
     is whole and before it is renamed into place: a worker presumed dead,
-    whose URLs were handed to others, publishes nothing more."""
+    whose URLs were handed to others, publishes nothing more, and one that
+    cannot reach Redis leaves the shard staged, for its next run to publish
+    if the commit went through or to drop if not."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -50,18 +52,32 @@ class ParquetPipeline:
         self.crawler.signals.send_catch_log(shard_publishing)
 
     def _committing(self, staging: Path, final: Path) -> None:
+        from redis import RedisError  # redis-py only where it is used
+
         assert self.shared is not None
         try:
             self.shared.commit(final.name, staging, final, self._fingerprints)
-        except WorkerFenced:
+        except WorkerFenced as error:
+            stop_worker(self.crawler, error)
             raise ShardWriteError(
                 f"worker {self.shared.worker} was presumed dead (no heartbeat for FRONTIER_WORKER_TIMEOUT): "
                 "other workers are fetching its unpublished documents again, so it publishes none"
             ) from None
+        except RedisError as error:
+            stop_worker(self.crawler, error)
+            raise ShardKept(
+                f"the shared frontier cannot be reached to commit {final.name} ({error}): it stays staged, and "
+                "the worker's next run publishes it if the commit went through, else fetches its documents again"
+            ) from None
 
     def _published(self, shard: ShardInfo) -> None:
+        from redis import RedisError
+
         if self.shared is not None:
-            self.shared.confirm(shard.file)
+            try:
+                self.shared.confirm(shard.file)
+            except RedisError as error:  # the shard is published: a later reap of this worker finds it so
+                stop_worker(self.crawler, error)
         fingerprints, self._fingerprints = self._fingerprints, []
         self.crawler.signals.send_catch_log(shard_published, fingerprints=fingerprints)
 
