@@ -3,7 +3,7 @@ client on the same local multi-host web, side by side in one run.
 
     .venv/bin/python -m benchmarks.run                   # efficiency, light pages, politeness (~15 min)
     .venv/bin/python -m benchmarks.run scale             # peak memory at 10,000 and 100,000 pages (~10 min)
-    .venv/bin/python -m benchmarks.run workers           # 1, 2 and 4 workers sharing a frontier in Redis (~12 min)
+    .venv/bin/python -m benchmarks.run workers           # 1, 2 and 4 workers in Redis, and a control (~12 min)
     .venv/bin/python -m benchmarks.run efficiency politeness scale workers    # all four
 
 Absolute times on a shared machine are noisy: each crawl runs several times
