@@ -179,8 +179,9 @@ class SharedScheduler(BaseScheduler):
         try:
             self.shared.leave()
         except RedisError as error:
-            logger.error("Could not leave the shared frontier (%s): the other workers will reap this one "
-                         "after FRONTIER_WORKER_TIMEOUT", error)
+            logger.error("Could not leave the shared frontier (%s): its work goes back to the queue when another "
+                         "worker reaps this one after FRONTIER_WORKER_TIMEOUT with Redis reachable, or when it "
+                         "starts again", error)
 
     def has_pending_requests(self) -> bool:
         if self.ready or self.in_flight or self.waiting or self._adds or self._settles or self._releases:
