@@ -18,7 +18,7 @@ import scrapy
 from scrapy.cmdline import execute
 
 COUNTS: Counter[str] = Counter()
-HEAVY = ("pyarrow.dataset",)  # ~50 MB of shared libraries
+HEAVY = ("pyarrow.dataset", "redis")  # ~50 MB of shared libraries; redis-py, for workers only
 
 
 def peak_rss() -> int:

@@ -23,5 +23,6 @@ def test_each_page_is_parsed_once_and_repeated_links_build_no_requests(serve, tm
     # per policy file; the 40 links on each page, mostly repeats, build none.
     assert counts["requests"] <= 2 * len(targets) + policy
     # Scrapy imports every command module at start-up: the commands that read
-    # datasets must not make each crawl load pyarrow.dataset.
+    # datasets must not make each crawl load pyarrow.dataset; and redis-py is
+    # for the workers of a shared crawl only.
     assert counts["heavy_imports"] == []

@@ -71,9 +71,10 @@ class ParquetPipeline:
             ) from None
 
     def _published(self, shard: ShardInfo) -> None:
-        from redis import RedisError
-
         if self.shared is not None:
+            # only with a shared frontier: a single process never imports redis-py
+            from redis import RedisError
+
             try:
                 self.shared.confirm(shard.file)
             except RedisError as error:  # the shard is published: a later reap of this worker finds it so
