@@ -22,14 +22,14 @@ workers on one machine every wake-up costs CPU: four workers on two cores
 spent ~10 % less CPU per page than when each called every CLAIM_SECONDS
 (BENCHMARKS.md, "Many workers"). A lease given back thus waits here up to
 one period, well inside the gap its host is owed (DOWNLOAD_DELAY, 1 s by
-default), and no other worker can take the host meanwhile. Claims are made only while the downloader has
-room, and while no host is due the worker asks again when the earliest one
-will be, but at most every period (a host then waits up to that long
-beyond its gap, and the workers do not race each other for every host that
-falls due) and at least every POLL_SECONDS (for hosts other workers add). A
-heartbeat keeps the worker alive in Redis; the same loop reaps workers whose
-liveness lapsed, so their leased requests return to the frontier and are
-fetched by the others.
+default), and no other worker can take the host meanwhile. Claims are made
+only while the downloader has room, and while no host is due the worker
+asks again when the earliest one will be, but at most every period (a host
+then waits up to that long beyond its gap, and the workers do not race each
+other for every host that falls due) and at least every POLL_SECONDS (for
+hosts other workers add). A heartbeat keeps the worker alive in Redis; the
+same loop reaps workers whose liveness lapsed, so their leased requests
+return to the frontier and are fetched by the others.
 """
 
 from __future__ import annotations
