@@ -142,12 +142,11 @@ class RobotsMiddleware:
         state = self.origins.get(origin)
         if state is None:
             state = self.origins[origin] = OriginState()
-        looked: set[str] = set()
-        for i, policy_file in enumerate(self.files):
-            if self.shared is not None and policy_file.path not in looked and self._stale(state, policy_file):
-                stale = [f for f in self.files[i:] if self._stale(state, f)]
+        if self.shared is not None:
+            stale = [f for f in self.files if self._stale(state, f)]
+            if stale:
                 self._adopt(origin, state, stale)
-                looked.update(f.path for f in stale)
+        for policy_file in self.files:
             kind, info = self._file_readiness(origin, state, policy_file)
             if kind is not Readiness.READY:
                 return kind, info
