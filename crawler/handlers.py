@@ -135,6 +135,14 @@ class PoliteHTTPHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self._pool._factory = _CappedHeadersFactory
+        # Twisted keeps idle connections per (scheme, host, port) it connects
+        # to, and behind a proxy that is the proxy, for every site. Scrapy caps
+        # them at CONCURRENT_REQUESTS_PER_DOMAIN (1 here), so all but one
+        # request in flight opened a new connection to the proxy and closed it
+        # after: a TCP handshake and Twisted's endpoint set-up for each page.
+        # Straight to the sites, one request at a time per host keeps at most
+        # one connection per host either way.
+        self._pool.maxPersistentPerHost = crawler.settings.getint("CONCURRENT_REQUESTS")
         self._crawler = crawler
         self._signals = crawler.signals
         self._last_sent: dict[str, float] = {}

@@ -98,6 +98,7 @@ class LocalWeb:
         self.sites = sites
         self.log: list[Seen] = []
         self.keep_log = keep_log
+        self.connections = 0  # TCP connections accepted
         self._port = port
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None
@@ -147,6 +148,7 @@ class LocalWeb:
         self.stop()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         try:
             while True:
                 try:

@@ -5,7 +5,9 @@ import pytest
 from scrapy import Request
 from scrapy.downloadermiddlewares.httpproxy import HttpProxyMiddleware
 
+from crawler.localweb import Site, html
 from crawler.middlewares.proxy import ProxyMiddleware
+from tests.support import run_crawl
 
 ENVIRONMENTS = [
     {},
@@ -54,3 +56,23 @@ def test_environment_is_read_once(monkeypatch):
     monkeypatch.setenv("no_proxy", "a.example")  # too late: the crawl has started
     meta, _ = outcome(ours, "http://a.example/", {}, {})
     assert meta["proxy"] == "http://127.0.0.1:8080"
+
+
+def test_connections_to_the_proxy_are_kept_for_reuse(serve, tmp_path):
+    """Behind a proxy every site is one (scheme, host, port) to Twisted's
+    connection pool: the crawl reuses its connections to the proxy instead of
+    opening one per request (Scrapy's pool keeps CONCURRENT_REQUESTS_PER_DOMAIN
+    of them, 1 here)."""
+    hosts = [f"h{i}.example.com" for i in range(8)]
+    pages = 10
+    links = "".join(f'<a href="/p{i}">{i}</a>' for i in range(pages))
+    web = serve({host: Site({"/": html(links), **{f"/p{i}": html(f"<p>{i}</p>") for i in range(pages)}})
+                 for host in hosts})
+    crawl = run_crawl(web, ",".join(f"http://{host}/" for host in hosts), tmp_path,
+                      settings={"DOWNLOAD_DELAY": 0})
+    assert crawl.returncode == 0, crawl.log
+    assert len(crawl.documents()) == len(hosts) * (pages + 1)
+    requests = len(web.requests())
+    assert requests >= len(hosts) * (pages + 3)  # robots.txt and tdmrep.json too
+    # at most one connection for each request that can be in flight at once
+    assert web.connections <= len(hosts), (web.connections, requests)
