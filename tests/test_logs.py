@@ -79,3 +79,29 @@ def test_documents_are_named_by_their_url_in_item_lines():
         "Scraped the document of http://www.example.com/a from ")
     assert formatted(formatter.item_error(["not", "a", "document"], ValueError("x"), None, None)) == (
         "Error processing an item of type list")
+
+
+@pytest.mark.parametrize("level, written", [("DEBUG", True), ("INFO", False), ("WARNING", False)])
+def test_page_lines_at_debug_are_made_only_when_written(level, written):
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    formatter = DocumentLogFormatter.from_crawler(get_crawler(settings_dict={"LOG_LEVEL": level}))
+    request = Request("http://www.example.com/a")
+    response = HtmlResponse(request.url, body=b"<p>a</p>", request=request)
+    for line in (formatter.crawled(request, response, None), formatter.scraped(DOCUMENT, response, None)):
+        assert (line is not None) == written
+        if written:
+            assert line["level"] == logging.DEBUG
+
+
+def test_a_crawl_at_debug_still_logs_each_page(serve, tmp_path):
+    from crawler.localweb import Site, html
+    from tests.support import run_crawl
+
+    web = serve({"www.example.com": Site({"/": html("<p>home</p>")})})
+    crawl = run_crawl(web, "http://www.example.com/", tmp_path, settings={"LOG_LEVEL": "DEBUG"})
+    assert crawl.returncode == 0, crawl.log
+    assert "Crawled (200) <GET http://www.example.com/>" in crawl.log
+    assert "Scraped the document of http://www.example.com/ from <200 http://www.example.com/>" in crawl.log
