@@ -40,10 +40,11 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 import phonenumbers
-import tldextract
 from stdnum import iban as stdnum_iban
 from stdnum import luhn, numdb
 from stdnum.us import ssn as stdnum_ssn
+
+from crawler.suffixes import EXTRACT
 
 EMAIL, PHONE, IP, CARD, IBAN, SSN = "email", "phone", "ip", "card", "iban", "ssn"
 #: The built-in types, each replaced by `<TYPE>` (`<EMAIL>`, `<PHONE>`, ...).
@@ -68,13 +69,14 @@ def placeholder(kind: str) -> str:
 
 @cache
 def _tlds() -> frozenset[str]:
-    """Top-level domains of the Public Suffix List snapshot bundled with
-    tldextract (never fetched), in Unicode and in punycode. Built when the
-    first address candidate is met: reading the list costs ~30 ms, which
+    """Top-level domains of the Public Suffix List (`crawler.suffixes`, the
+    URL layer's list), in Unicode and in punycode: the last label of every
+    suffix, private ones included (all sit under a public TLD). Built when
+    the first address candidate is met: reading the list costs ~30 ms, which
     importing this module (every command does) should not."""
     return frozenset(
         form
-        for suffix in tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None).tlds
+        for suffix in EXTRACT.tlds
         for tld in [suffix.rsplit(".", 1)[-1]]
         for form in (tld, tld.encode("idna").decode("ascii"))
     )

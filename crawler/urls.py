@@ -15,10 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import tldextract
-
 from crawler.netguard import decode_host
 from crawler.privacy import without_identifiers
+from crawler.suffixes import EXTRACT
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _UNRESERVED = frozenset(
@@ -29,14 +28,6 @@ _QUERY_CLEAN = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*\Z")
 _PATH_SAFE = frozenset(b"!$&'()*+,;=:@/") | _UNRESERVED
 _QUERY_SAFE = _PATH_SAFE | frozenset(b"?")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
-
-# The Public Suffix List snapshot bundled with tldextract: never fetched at run
-# time (no machine is assumed to have internet). Private suffixes count, so
-# alice.github.io and bob.github.io are different sites.
-_EXTRACT = tldextract.TLDExtract(
-    suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
-)
-
 
 def _normalize_escapes(part: str, safe: frozenset[int]) -> str:
     """Percent-encode what must be, decode escaped unreserved octets and
@@ -219,7 +210,7 @@ def registered_domain(host: str) -> str:
     """
     if host.startswith("[") or host.replace(".", "").isdigit():
         return host
-    result = _EXTRACT(host)
+    result = EXTRACT(host)
     if result.suffix and result.domain:
         return f"{result.domain}.{result.suffix}"
     return host
