@@ -29,6 +29,7 @@ _PATH_SAFE = frozenset(b"!$&'()*+,;=:@/") | _UNRESERVED
 _QUERY_SAFE = _PATH_SAFE | frozenset(b"?")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 
+
 def _normalize_escapes(part: str, safe: frozenset[int]) -> str:
     """Percent-encode what must be, decode escaped unreserved octets and
     upper-case the rest, so equivalent spellings compare equal (RFC 3986 6.2.2)."""
