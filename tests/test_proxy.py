@@ -74,5 +74,7 @@ def test_connections_to_the_proxy_are_kept_for_reuse(serve, tmp_path):
     assert len(crawl.documents()) == len(hosts) * (pages + 1)
     requests = len(web.requests())
     assert requests >= len(hosts) * (pages + 3)  # robots.txt and tdmrep.json too
-    # at most one connection for each request that can be in flight at once
-    assert web.connections <= len(hosts), (web.connections, requests)
+    # about one connection for each request that can be in flight at once (one
+    # per host; 5 or 6 seen), with room for a connection given back to the pool
+    # a moment after the next request asked for one; 55 before they were kept
+    assert web.connections <= 2 * len(hosts), (web.connections, requests)
