@@ -81,8 +81,7 @@ class RedisServer:
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                self.kill()
 
     def kill(self) -> None:
         """Stop the server as a crash does (SIGKILL): no shutdown, no last save."""
