@@ -3,16 +3,14 @@ so that together they do the single process's work, no more."""
 
 from urllib.parse import urlsplit
 
-import tldextract
-
 from benchmarks.run import _domain_share
 from benchmarks.web import page_links, seeds
-
-EXTRACT = tldextract.TLDExtract(suffix_list_urls=())
+from crawler.urls import registered_domain
 
 
 def _domain(url: str) -> str:
-    return EXTRACT(urlsplit(url).hostname or "").top_domain_under_public_suffix
+    """The registered domain the crawl's scope is judged by."""
+    return registered_domain(urlsplit(url).hostname or "")
 
 
 def test_the_shares_split_the_seeds_once_each():
