@@ -1,5 +1,6 @@
 """The benchmark suite: this crawler against stock Scrapy and a bare HTTP
-client on the same local multi-host web, side by side in one run.
+client (and on light pages the floor, a Scrapy spider that does nothing) on
+the same local multi-host web, side by side in one run.
 
     .venv/bin/python -m benchmarks.run                   # efficiency, light pages, politeness (~15 min)
     .venv/bin/python -m benchmarks.run scale             # peak memory at 10,000 and 100,000 pages (~10 min)
@@ -87,11 +88,16 @@ def crawl_command(kind: str, seed_list: str, out: Path) -> tuple[list[str], Path
         return [sys.executable, "-m", "scrapy", "crawl", "web", "-a", f"seeds={seed_list}",
                 "-s", f"PARQUET_DIR={out / 'documents'}", "-s", f"AUDIT_DIR={out / 'audit'}",
                 "-s", "LOG_LEVEL=WARNING"], ROOT, {}
+    if kind == "floor":  # stores nothing; the crawler's proxy middleware comes from the repository
+        return [sys.executable, "-m", "scrapy", "crawl", "floor", "-a", f"seeds={seed_list}",
+                "-s", "LOG_LEVEL=WARNING"], STOCK, {"PYTHONPATH": str(ROOT)}
     return [sys.executable, "-m", "scrapy", "crawl", "follow", "-a", f"seeds={seed_list}",
             "-s", "LOG_LEVEL=WARNING"], STOCK, {"STOCK_PARQUET": str(out / "stock.parquet")}
 
 
 def stored_rows(out: Path, kind: str) -> int:
+    if kind == "floor":
+        return 0
     if kind == "stock":
         return pq.ParquetFile(out / "stock.parquet").metadata.num_rows
     return sum(pq.ParquetFile(f).metadata.num_rows for f in (out / "documents").glob("*.parquet"))
@@ -133,7 +139,9 @@ def run_crawl(proxy: str, hosts: int, served: Callable[[], int], kind: str, out:
     end = time.monotonic()
     if os.waitstatus_to_exitcode(status):
         raise RuntimeError(f"{kind} crawl failed:\n{(out / 'stderr.log').read_text()[-3000:]}")
-    pages = stored_rows(out, kind)
+    # The floor stores nothing: its pages are those the web served it, 404s
+    # included, as stock stores them.
+    pages = served() - before if kind == "floor" else stored_rows(out, kind)
     return {
         "pages": pages,
         "seconds": end - (start or end),
@@ -142,7 +150,7 @@ def run_crawl(proxy: str, hosts: int, served: Callable[[], int], kind: str, out:
         "peak_rss_mb": peak,
         "milestone_rss_mb": peaks,
         "shard_bytes": sum(f.stat().st_size for f in (out / "documents").glob("*.parquet"))
-        if kind == "ours" else (out / "stock.parquet").stat().st_size,
+        if kind == "ours" else (out / "stock.parquet").stat().st_size if kind == "stock" else 0,
     }
 
 
@@ -186,9 +194,12 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, float]:
 def efficiency(hosts: int, pages: int, runs: int, stock: bool, light: bool = False) -> dict[str, Any]:
     """Each crawler crawls the whole web `runs` times, and a web of one host
     with two pages as often: that small crawl's CPU is the start-up cost,
-    and the difference, per page, the cost of one more page."""
+    and the difference, per page, the cost of one more page. On light
+    pages the floor crawls too: Scrapy with this crawler's engine settings
+    and a spider that does nothing, the least any crawler on Scrapy's
+    engine and HTTP/1.1 client costs there."""
     web, small = Web(hosts, pages, light), Web(1, 2, light)
-    kinds = ("ours", "stock") if stock else ("ours",)
+    kinds = ("ours", "stock", "floor") if stock and light else ("ours", "stock") if stock else ("ours",)
     results: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
     startups: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
     try:
@@ -216,6 +227,8 @@ def efficiency(hosts: int, pages: int, runs: int, stock: bool, light: bool = Fal
         report["cpu_per_page_ours_over_stock"] = ours["cpu_s_per_1000_pages"] / theirs["cpu_s_per_1000_pages"]
         report["net_cpu_per_page_ours_over_stock"] = ours["cpu_ms_per_page_net"] / theirs["cpu_ms_per_page_net"]
         report["startup_cpu_ours_over_stock"] = ours["startup_cpu_s"] / theirs["startup_cpu_s"]
+    if "floor" in kinds:
+        report["net_cpu_per_page_floor_over_stock"] = report["floor"]["cpu_ms_per_page_net"] / theirs["cpu_ms_per_page_net"]
     return report
 
 
@@ -452,10 +465,10 @@ def describe(report: dict[str, Any]) -> list[str]:
         lines.append(f"Web ({part}): {eff['hosts']} hosts x {eff['pages_per_host']} pages of ~24 KB, "
                      f"{eff['links_per_page']} links each; medians of {eff['runs']} runs")
         lines.append(f"  bare HTTP client: {eff['bare_client_pages_per_s']} pages/s (the web's limit)")
-        for kind in ("ours", "stock"):
+        for kind in ("ours", "stock", "floor"):
             if kind in eff:
                 k = eff[kind]
-                lines.append(f"  {kind:5}: {k['pages_stored']:.0f} pages stored, {k['pages_per_s']:.0f} pages/s, "
+                lines.append(f"  {kind:5}: {k['pages_stored']:.0f} pages {'fetched' if kind == 'floor' else 'stored'}, {k['pages_per_s']:.0f} pages/s, "
                              f"{k['cpu_s_per_1000_pages']:.2f} CPU s per 1,000 pages, "
                              f"{k['cpu_ms_per_page_net']:.2f} ms per page net of start-up "
                              f"({k['startup_cpu_s']:.2f} s), peak RSS {k['peak_rss_mb']:.0f} MB, "
@@ -465,6 +478,10 @@ def describe(report: dict[str, Any]) -> list[str]:
                          f"whole crawl, {eff['net_cpu_per_page_ours_over_stock']:.2f} net of start-up "
                          f"(target: at most {target:.2f}); start-up CPU, ours / stock: "
                          f"{eff['startup_cpu_ours_over_stock']:.2f} (target: at most 1)")
+        if "net_cpu_per_page_floor_over_stock" in eff:
+            lines.append(f"  CPU per page net of start-up, floor / stock Scrapy: "
+                         f"{eff['net_cpu_per_page_floor_over_stock']:.2f} (floor: a spider that does nothing, "
+                         "with this crawler's engine settings; no crawler on Scrapy's engine goes below it)")
         lines.append(f"  pages/s, ours / bare client: {eff['ours_pages_per_s_over_bare_client']:.2f}")
     if "politeness" in report:
         pol = report["politeness"]

@@ -100,7 +100,9 @@ def test_any_bytes_give_a_line_or_none(raw):
     assert parse_line(raw) is None or isinstance(parse_line(raw), LogLine)
 
 
-@given(st.text(max_size=80), st.text(alphabet=st.characters(blacklist_characters=" "), min_size=1, max_size=40))
+# No surrogates: a request line is bytes, and a lone surrogate has no UTF-8 form to send.
+@given(st.text(max_size=80),
+       st.text(alphabet=st.characters(exclude_characters=" ", exclude_categories=("Cs",)), min_size=1, max_size=40))
 def test_fields_come_back_as_written_through_the_servers_escapes(agent, path):
     target = "/" + path
     for line in (accesslogs.nginx(1e9, target, 200, agent), accesslogs.apache(1e9, target, 200, agent),

@@ -1,9 +1,11 @@
 """The benchmark's control crawls: independent processes must split the web
-so that together they do the single process's work, no more."""
+so that together they do the single process's work, no more; the floor must
+fetch the pages stock fetches, through the benchmark's proxy, and store
+nothing."""
 
 from urllib.parse import urlsplit
 
-from benchmarks.run import _domain_share
+from benchmarks.run import Web, _domain_share, run_crawl
 from benchmarks.web import page_links, seeds
 from crawler.urls import registered_domain
 
@@ -32,3 +34,16 @@ def test_no_share_links_within_its_domain_into_another_share():
                 for link in page_links(h, page, hosts, pages):
                     if link.startswith("http") and _domain(link) in domains:
                         assert urlsplit(link).hostname in mine
+
+
+def test_the_floor_fetches_every_page_through_the_proxy_and_stores_nothing(tmp_path):
+    web = Web(2, 3, light=True)
+    try:
+        result = run_crawl(web.proxy, 2, web.served, "floor", tmp_path)
+        served = web.served()
+    finally:
+        web.stop()
+    # each host: its three pages, and its seed twice (Scrapy does not record a
+    # start request in its duplicate filter), as stock fetches them
+    assert result["pages"] == served == 2 * 4
+    assert result["shard_bytes"] == 0 and not list(tmp_path.glob("*.parquet"))
