@@ -96,8 +96,6 @@ def crawl_command(kind: str, seed_list: str, out: Path) -> tuple[list[str], Path
 
 
 def stored_rows(out: Path, kind: str) -> int:
-    if kind == "floor":
-        return 0
     if kind == "stock":
         return pq.ParquetFile(out / "stock.parquet").metadata.num_rows
     return sum(pq.ParquetFile(f).metadata.num_rows for f in (out / "documents").glob("*.parquet"))

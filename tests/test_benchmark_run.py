@@ -3,9 +3,12 @@ so that together they do the single process's work, no more; the floor must
 fetch the pages stock fetches, through the benchmark's proxy, and store
 nothing."""
 
+import importlib.util
 from urllib.parse import urlsplit
 
-from benchmarks.run import Web, _domain_share, run_crawl
+from scrapy.settings import Settings
+
+from benchmarks.run import ROOT, Web, _domain_share, run_crawl
 from benchmarks.web import page_links, seeds
 from crawler.urls import registered_domain
 
@@ -47,3 +50,17 @@ def test_the_floor_fetches_every_page_through_the_proxy_and_stores_nothing(tmp_p
     # start request in its duplicate filter), as stock fetches them
     assert result["pages"] == served == 2 * 4
     assert result["shard_bytes"] == 0 and not list(tmp_path.glob("*.parquet"))
+
+
+def test_the_floor_runs_on_this_crawlers_engine_settings():
+    spec = importlib.util.spec_from_file_location("floor", ROOT / "benchmarks/stock/stock/spiders/floor.py")
+    floor = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(floor)
+    ours, theirs = Settings(), floor.FloorSpider.custom_settings
+    ours.setmodule("settings")
+    for name in ("CONCURRENT_REQUESTS", "CONCURRENT_ITEMS", "COOKIES_ENABLED", "TELNETCONSOLE_ENABLED",
+                 "WARN_ON_GENERATOR_RETURN_VALUE", "REFERRER_POLICY"):
+        assert theirs[name] == ours[name], name
+    assert theirs["SPIDER_MIDDLEWARES"] == ours.getdict("SPIDER_MIDDLEWARES")
+    proxies = {k: v for k, v in ours.getdict("DOWNLOADER_MIDDLEWARES").items() if "proxy" in k.lower()}
+    assert theirs["DOWNLOADER_MIDDLEWARES"] == proxies
