@@ -84,21 +84,27 @@ class Web:
 
 
 def crawl_command(kind: str, seed_list: str, out: Path) -> tuple[list[str], Path, dict[str, str]]:
+    spider = {"ours": "web", "stock": "follow", "floor": "floor"}[kind]
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"seeds={seed_list}", "-s", "LOG_LEVEL=WARNING"]
     if kind == "ours":
-        return [sys.executable, "-m", "scrapy", "crawl", "web", "-a", f"seeds={seed_list}",
-                "-s", f"PARQUET_DIR={out / 'documents'}", "-s", f"AUDIT_DIR={out / 'audit'}",
-                "-s", "LOG_LEVEL=WARNING"], ROOT, {}
+        return [*command, "-s", f"PARQUET_DIR={out / 'documents'}", "-s", f"AUDIT_DIR={out / 'audit'}"], ROOT, {}
     if kind == "floor":  # stores nothing; the crawler's proxy middleware comes from the repository
-        return [sys.executable, "-m", "scrapy", "crawl", "floor", "-a", f"seeds={seed_list}",
-                "-s", "LOG_LEVEL=WARNING"], STOCK, {"PYTHONPATH": str(ROOT)}
-    return [sys.executable, "-m", "scrapy", "crawl", "follow", "-a", f"seeds={seed_list}",
-            "-s", "LOG_LEVEL=WARNING"], STOCK, {"STOCK_PARQUET": str(out / "stock.parquet")}
+        return command, STOCK, {"PYTHONPATH": str(ROOT)}
+    return command, STOCK, {"STOCK_PARQUET": str(out / "stock.parquet")}
 
 
 def stored_rows(out: Path, kind: str) -> int:
     if kind == "stock":
         return pq.ParquetFile(out / "stock.parquet").metadata.num_rows
     return sum(pq.ParquetFile(f).metadata.num_rows for f in (out / "documents").glob("*.parquet"))
+
+
+def shard_bytes(out: Path, kind: str) -> int:
+    if kind == "floor":
+        return 0
+    if kind == "stock":
+        return (out / "stock.parquet").stat().st_size
+    return sum(f.stat().st_size for f in (out / "documents").glob("*.parquet"))
 
 
 def run_crawl(proxy: str, hosts: int, served: Callable[[], int], kind: str, out: Path, *,
@@ -147,8 +153,7 @@ def run_crawl(proxy: str, hosts: int, served: Callable[[], int], kind: str, out:
         "cpu_total": usage.ru_utime + usage.ru_stime,
         "peak_rss_mb": peak,
         "milestone_rss_mb": peaks,
-        "shard_bytes": sum(f.stat().st_size for f in (out / "documents").glob("*.parquet"))
-        if kind == "ours" else (out / "stock.parquet").stat().st_size if kind == "stock" else 0,
+        "shard_bytes": shard_bytes(out, kind),
     }
 
 
@@ -311,9 +316,7 @@ def _crawl_workers(web: Web, out: Path, count: int, redis_url: str | None,
         if partitioned:
             crawl_id, seed_list = f"bench-p{i + 1}", out / f"seeds-{i + 1}.txt"
             seed_list.write_text("\n".join(_domain_share(web.hosts, i, count)) + "\n")
-        command = [sys.executable, "-m", "scrapy", "crawl", "web", "-a", f"seeds={seed_list}",
-                   "-s", f"PARQUET_DIR={out / 'documents'}", "-s", f"AUDIT_DIR={out / 'audit'}",
-                   "-s", "LOG_LEVEL=WARNING", "-s", f"CRAWL_ID={crawl_id}"]
+        command = [*crawl_command("ours", str(seed_list), out)[0], "-s", f"CRAWL_ID={crawl_id}"]
         if redis_url is not None:
             command += ["-s", f"FRONTIER_REDIS_URL={redis_url}", "-s", f"WORKER_ID=w{i + 1}"]
         prefixes.append(f"bench-w{i + 1}" if redis_url is not None else crawl_id)
